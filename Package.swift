@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds drop bounds and exclusivity checks in the numeric core; debug builds keep them.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "dpop",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dpop", targets: ["dpop"]),
+        .library(name: "DPOPTrainer", targets: ["DPOPTrainer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibGit2",
+            path: "Sources/CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(
+            name: "DPOPTrainer",
+            dependencies: ["CBLAS"],
+            swiftSettings: fastMath + [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "dpop",
+            dependencies: [
+                "DPOPTrainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "DPOPTrainerTests",
+            dependencies: ["DPOPTrainer"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)
