@@ -1,0 +1,23 @@
+/// Errors of the trainer library; each message says what is wrong and, where one helps, what to do.
+public enum DPOPError: Error, CustomStringConvertible, Equatable {
+    case invalidConfiguration(String)
+    case checkpoint(path: String, message: String, hint: String?)
+    case data(file: String, line: Int, message: String)
+    case io(path: String, message: String)
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let m):
+            return "invalid configuration: \(m)"
+        case .checkpoint(let path, let m, let hint):
+            return "\(path): \(m)" + (hint.map { "\nhint: \($0)" } ?? "")
+        case .data(let file, let line, let m):
+            return "\(file):\(line): \(m)"
+        case .io(let path, let m):
+            return "\(path): \(m)"
+        case .usage(let m):
+            return m
+        }
+    }
+}
