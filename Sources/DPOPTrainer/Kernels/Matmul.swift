@@ -1,0 +1,83 @@
+import CBLAS
+
+/// Linear layer out = inp · Wᵀ + bias through `cblas_sgemm`; W is stored (OC, C) as in llm.c.
+public enum Matmul {
+    /// out = inp · Wᵀ + bias
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,     // (N, OC)
+        inp: UnsafePointer<Float>,            // (N, C)
+        weight: UnsafePointer<Float>,         // (OC, C)
+        bias: UnsafePointer<Float>?,          // (OC)
+        N: Int, C: Int, OC: Int
+    ) {
+        if let bias {
+            Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
+                for row in rows { (out + row * OC).update(from: bias, count: OC) }
+            }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(C),
+                    1, inp, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, out, Int32(OC))
+    }
+
+    /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout. `ones` holds at least N ones.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>,    // (N, C)
+        dweight: UnsafeMutablePointer<Float>, // (OC, C)
+        dbias: UnsafeMutablePointer<Float>?,  // (OC)
+        dout: UnsafePointer<Float>,           // (N, OC)
+        inp: UnsafePointer<Float>,            // (N, C)
+        weight: UnsafePointer<Float>,         // (OC, C)
+        ones: UnsafePointer<Float>,           // (N)
+        N: Int, C: Int, OC: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(OC),
+                    1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(N),
+                    1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
+        if let dbias {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(OC), 1, dout, Int32(OC),
+                        ones, 1, 1, dbias, 1)
+        }
+    }
+}
+
+/// The reference the BLAS path is tested against: plain loops, same contract as `Matmul`.
+public enum NaiveMatmul {
+    /// out = inp · Wᵀ + bias
+    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               N: Int, C: Int, OC: Int) {
+        for n in 0..<N {
+            for o in 0..<OC {
+                var acc: Float = bias?[o] ?? 0
+                for i in 0..<C { acc += inp[n * C + i] * weight[o * C + i] }
+                out[n * OC + o] = acc
+            }
+        }
+    }
+
+    /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout.
+    public static func backward(dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                                dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                                inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                N: Int, C: Int, OC: Int) {
+        for n in 0..<N {
+            for o in 0..<OC {
+                let d = dout[n * OC + o]
+                for i in 0..<C {
+                    dinp[n * C + i] += d * weight[o * C + i]
+                    dweight[o * C + i] += d * inp[n * C + i]
+                }
+                dbias?[o] += d
+            }
+        }
+    }
+}
+
+/// Thread count of the BLAS library (OpenBLAS), so parallel grid cells can share the cores.
+public enum BLASThreads {
+    /// Sets how many threads `cblas_sgemm` uses.
+    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// Threads `cblas_sgemm` currently uses.
+    public static var current: Int { Int(openblas_get_num_threads()) }
+}

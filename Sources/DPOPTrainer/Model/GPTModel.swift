@@ -1,0 +1,245 @@
+import Foundation
+
+/// A GPT-2 model with flat parameter and gradient arenas and a hand-written backward pass.
+///
+/// One forward computes logits, per-token and per-sequence log-probs of masked targets; one backward
+/// takes an arbitrary gradient on each sequence's summed log-prob (the preference losses need
+/// exactly that) and accumulates parameter gradients.
+public final class GPTModel {
+    public let config: GPTConfig
+    public let layout: ParameterLayout
+    /// All parameters, laid out by `layout`.
+    public let parameters: UnsafeMutablePointer<Float>
+    /// Gradients, same layout as `parameters`; backward accumulates into them.
+    public let gradients: UnsafeMutablePointer<Float>
+    /// Largest batch and sequence length a forward may use.
+    public var maxBatch: Int { acts.maxBatch }
+    public var maxSequence: Int { acts.maxSequence }
+    let acts: ActivationArena
+    private(set) var lastBatch = 0
+    private(set) var lastSequence = 0
+
+    /// Allocates every arena once; nothing is allocated by forward or backward afterwards.
+    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int) throws {
+        try config.validate()
+        guard maxSequence >= 1, maxSequence <= config.contextLength else {
+            throw DPOPError.invalidConfiguration(
+                "sequence length \(maxSequence) must be in 1...\(config.contextLength) (the model's context)")
+        }
+        guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = .allocate(capacity: layout.count)
+        parameters.initialize(repeating: 0, count: layout.count)
+        gradients = .allocate(capacity: layout.count)
+        gradients.initialize(repeating: 0, count: layout.count)
+        acts = ActivationArena(config: config, maxBatch: maxBatch, maxSequence: maxSequence)
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+    }
+
+    /// Number of parameters (the tied output embedding counted once).
+    public var parameterCount: Int { layout.count }
+
+    /// GPT-2 initialisation: weights N(0, 0.02), residual projections N(0, 0.02/√(2L)),
+    /// biases 0, LayerNorm gains 1. Deterministic in `seed`.
+    public func initializeGPT2(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let residualStd = 0.02 / (2.0 * Double(config.layers)).squareRoot()
+        func fill(_ slot: TensorSlot, std: Double) {
+            let p = parameters + slot.offset
+            for i in 0..<slot.count { p[i] = Float(rng.nextNormal() * std) }
+        }
+        func set(_ slot: TensorSlot, _ value: Float) {
+            (parameters + slot.offset).update(repeating: value, count: slot.count)
+        }
+        fill(layout.wte, std: 0.02)
+        fill(layout.wpe, std: 0.01)
+        set(layout.ln1w, 1); set(layout.ln1b, 0)
+        fill(layout.qkvw, std: 0.02); set(layout.qkvb, 0)
+        fill(layout.attprojw, std: residualStd); set(layout.attprojb, 0)
+        set(layout.ln2w, 1); set(layout.ln2b, 0)
+        fill(layout.fcw, std: 0.02); set(layout.fcb, 0)
+        fill(layout.fcprojw, std: residualStd); set(layout.fcprojb, 0)
+        set(layout.lnfw, 1); set(layout.lnfb, 0)
+    }
+
+    /// Copies every parameter from `other` (same configuration).
+    public func copyParameters(from other: GPTModel) {
+        precondition(other.config == config, "copyParameters needs identical configurations")
+        parameters.update(from: other.parameters, count: layout.count)
+    }
+
+    // MARK: - Outputs of the last forward
+
+    /// Logits of the last forward, (B, T, V) row-major.
+    public var logits: UnsafePointer<Float> { UnsafePointer(acts.logits) }
+    /// Per-sequence summed log-probs of the masked targets of the last forward, (B).
+    public var sequenceLogProbs: UnsafePointer<Float> { UnsafePointer(acts.seqLogp) }
+    /// Per-token log-probs of the targets of the last forward (0 where masked), (B, T).
+    public var tokenLogProbs: UnsafePointer<Float> { UnsafePointer(acts.tokenLogp) }
+
+    /// Mean cross-entropy over the masked targets of the last forward.
+    public var meanCrossEntropy: Float {
+        let n = lastBatch * lastSequence
+        var total: Float = 0, count: Float = 0
+        for i in 0..<n {
+            total -= acts.mask[i] * acts.tokenLogp[i]
+            count += acts.mask[i]
+        }
+        return count > 0 ? total / count : 0
+    }
+
+    // MARK: - Forward
+
+    /// Runs the model on `tokens` (B, T); with targets and a mask (both (B, T)) also computes
+    /// target log-probs. Masked-out rows skip the softmax. Pass `targets: nil` for logits only.
+    public func forward(tokens: UnsafePointer<Int32>, targets: UnsafePointer<Int32>?,
+                        mask: UnsafePointer<Float>?, B: Int, T: Int) {
+        precondition(B >= 1 && B <= acts.maxBatch && T >= 1 && T <= acts.maxSequence,
+                     "forward(B: \(B), T: \(T)) exceeds the arena (\(acts.maxBatch), \(acts.maxSequence))")
+        let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
+        let BT = B * T
+        let p = parameters, lay = layout, a = acts
+        lastBatch = B
+        lastSequence = T
+        a.tokens.update(from: tokens, count: BT)
+        if let targets, let mask {
+            a.targets.update(from: targets, count: BT)
+            a.mask.update(from: mask, count: BT)
+        } else {
+            a.targets.update(repeating: 0, count: BT)
+            a.mask.update(repeating: 0, count: BT)
+        }
+
+        Encoder.forward(out: a.encoded, tokens: a.tokens, wte: p + lay.wte.offset, wpe: p + lay.wpe.offset,
+                        B: B, T: T, C: C)
+        for l in 0..<L {
+            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * a.strideBTC
+            let ln1 = a.ln1 + l * a.strideBTC, ln1Mean = a.ln1Mean + l * a.strideBT
+            let ln1Rstd = a.ln1Rstd + l * a.strideBT
+            let qkv = a.qkv + l * 3 * a.strideBTC, atty = a.atty + l * a.strideBTC
+            let att = a.att + l * a.strideAtt, attproj = a.attproj + l * a.strideBTC
+            let residual2 = a.residual2 + l * a.strideBTC, ln2 = a.ln2 + l * a.strideBTC
+            let ln2Mean = a.ln2Mean + l * a.strideBT, ln2Rstd = a.ln2Rstd + l * a.strideBT
+            let fch = a.fch + l * 4 * a.strideBTC, fchGelu = a.fchGelu + l * 4 * a.strideBTC
+            let fcproj = a.fcproj + l * a.strideBTC, residual3 = a.residual3 + l * a.strideBTC
+
+            LayerNorm.forward(out: ln1, mean: ln1Mean, rstd: ln1Rstd, inp: residual,
+                              weight: p + lay.ln1w.offset + l * C, bias: p + lay.ln1b.offset + l * C, N: BT, C: C)
+            Matmul.forward(out: qkv, inp: ln1, weight: p + lay.qkvw.offset + l * 3 * C * C,
+                           bias: p + lay.qkvb.offset + l * 3 * C, N: BT, C: C, OC: 3 * C)
+            Attention.forward(out: atty, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+            Matmul.forward(out: attproj, inp: atty, weight: p + lay.attprojw.offset + l * C * C,
+                           bias: p + lay.attprojb.offset + l * C, N: BT, C: C, OC: C)
+            Residual.forward(out: residual2, a: residual, b: attproj, N: BT * C)
+            LayerNorm.forward(out: ln2, mean: ln2Mean, rstd: ln2Rstd, inp: residual2,
+                              weight: p + lay.ln2w.offset + l * C, bias: p + lay.ln2b.offset + l * C, N: BT, C: C)
+            Matmul.forward(out: fch, inp: ln2, weight: p + lay.fcw.offset + l * 4 * C * C,
+                           bias: p + lay.fcb.offset + l * 4 * C, N: BT, C: C, OC: 4 * C)
+            GELU.forward(out: fchGelu, inp: fch, N: BT * 4 * C)
+            Matmul.forward(out: fcproj, inp: fchGelu, weight: p + lay.fcprojw.offset + l * C * 4 * C,
+                           bias: p + lay.fcprojb.offset + l * C, N: BT, C: 4 * C, OC: C)
+            Residual.forward(out: residual3, a: residual2, b: fcproj, N: BT * C)
+        }
+        let last = a.residual3 + (L - 1) * a.strideBTC
+        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last,
+                          weight: p + lay.lnfw.offset, bias: p + lay.lnfb.offset, N: BT, C: C)
+        Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, N: BT, C: C, OC: V)
+        CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
+                             targets: a.targets, mask: a.mask, B: B, T: T, V: V)
+    }
+
+    // MARK: - Backward
+
+    /// Sets every parameter gradient to zero.
+    public func zeroGradients() {
+        gradients.update(repeating: 0, count: layout.count)
+    }
+
+    /// Back-propagates the loss Σ_b mask-summed d[b] · seqLogp[b] of the last forward and
+    /// accumulates parameter gradients. `dSequenceLogProbs` has one entry per sequence.
+    public func backward(dSequenceLogProbs: UnsafePointer<Float>) {
+        let B = lastBatch, T = lastSequence
+        precondition(B > 0, "backward needs a forward with targets first")
+        let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
+        let BT = B * T
+        let p = parameters, g = gradients, lay = layout, a = acts
+        a.dseq.update(from: dSequenceLogProbs, count: B)
+
+        a.dlogits.update(repeating: 0, count: BT * V)
+        CrossEntropy.backward(dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
+                              mask: a.mask, B: B, T: T, V: V)
+        a.dln.update(repeating: 0, count: BT * C)
+        Matmul.backward(dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
+                        weight: p + lay.wte.offset, ones: a.ones, N: BT, C: C, OC: V)
+        a.dresidual.update(repeating: 0, count: BT * C)
+        let last = a.residual3 + (L - 1) * a.strideBTC
+        LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
+                           dout: a.dln, inp: last, weight: p + lay.lnfw.offset, mean: a.lnfMean,
+                           rstd: a.lnfRstd, scratch: a.scratch, N: BT, C: C)
+
+        // Residual adds pass the gradient through unchanged, so `dresidual` is at once the gradient
+        // of residual3, of fcproj, of residual2 and of attproj; the branches accumulate into it.
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * a.strideBTC
+            let ln1 = a.ln1 + l * a.strideBTC, ln1Mean = a.ln1Mean + l * a.strideBT
+            let ln1Rstd = a.ln1Rstd + l * a.strideBT
+            let qkv = a.qkv + l * 3 * a.strideBTC, atty = a.atty + l * a.strideBTC
+            let att = a.att + l * a.strideAtt
+            let residual2 = a.residual2 + l * a.strideBTC, ln2 = a.ln2 + l * a.strideBTC
+            let ln2Mean = a.ln2Mean + l * a.strideBT, ln2Rstd = a.ln2Rstd + l * a.strideBT
+            let fch = a.fch + l * 4 * a.strideBTC, fchGelu = a.fchGelu + l * 4 * a.strideBTC
+
+            // MLP branch: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2))))
+            a.dfchGelu.update(repeating: 0, count: BT * 4 * C)
+            Matmul.backward(dinp: a.dfchGelu, dweight: g + lay.fcprojw.offset + l * C * 4 * C,
+                            dbias: g + lay.fcprojb.offset + l * C, dout: a.dresidual, inp: fchGelu,
+                            weight: p + lay.fcprojw.offset + l * C * 4 * C, ones: a.ones, N: BT, C: 4 * C, OC: C)
+            a.dfch.update(repeating: 0, count: BT * 4 * C)
+            GELU.backward(dinp: a.dfch, inp: fch, dout: a.dfchGelu, N: BT * 4 * C)
+            a.dln.update(repeating: 0, count: BT * C)
+            Matmul.backward(dinp: a.dln, dweight: g + lay.fcw.offset + l * 4 * C * C,
+                            dbias: g + lay.fcb.offset + l * 4 * C, dout: a.dfch, inp: ln2,
+                            weight: p + lay.fcw.offset + l * 4 * C * C, ones: a.ones, N: BT, C: C, OC: 4 * C)
+            LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln2w.offset + l * C,
+                               dbias: g + lay.ln2b.offset + l * C, dout: a.dln, inp: residual2,
+                               weight: p + lay.ln2w.offset + l * C, mean: ln2Mean, rstd: ln2Rstd,
+                               scratch: a.scratch, N: BT, C: C)
+
+            // Attention branch: residual2 = residual + attproj(attention(qkv(ln1(residual))))
+            a.datty.update(repeating: 0, count: BT * C)
+            Matmul.backward(dinp: a.datty, dweight: g + lay.attprojw.offset + l * C * C,
+                            dbias: g + lay.attprojb.offset + l * C, dout: a.dresidual, inp: atty,
+                            weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, N: BT, C: C, OC: C)
+            a.dqkv.update(repeating: 0, count: BT * 3 * C)
+            Attention.backward(dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
+                               B: B, T: T, C: C, NH: NH)
+            a.dln.update(repeating: 0, count: BT * C)
+            Matmul.backward(dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
+                            dbias: g + lay.qkvb.offset + l * 3 * C, dout: a.dqkv, inp: ln1,
+                            weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, N: BT, C: C, OC: 3 * C)
+            LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln1w.offset + l * C,
+                               dbias: g + lay.ln1b.offset + l * C, dout: a.dln, inp: residual,
+                               weight: p + lay.ln1w.offset + l * C, mean: ln1Mean, rstd: ln1Rstd,
+                               scratch: a.scratch, N: BT, C: C)
+        }
+        Encoder.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
+                         tokens: a.tokens, B: B, T: T, C: C)
+    }
+
+    /// Back-propagates the mean cross-entropy over the masked targets of the last forward.
+    public func backwardMeanCrossEntropy() {
+        let B = lastBatch, T = lastSequence
+        var count: Float = 0
+        for i in 0..<(B * T) { count += acts.mask[i] }
+        let d = count > 0 ? -1 / count : 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: B) { buf in
+            for b in 0..<B { buf[b] = d }
+            backward(dSequenceLogProbs: buf.baseAddress!)
+        }
+    }
+}

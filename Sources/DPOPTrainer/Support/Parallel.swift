@@ -1,0 +1,25 @@
+import Dispatch
+import Foundation
+
+/// Splits row-parallel kernel work into contiguous chunks run on all cores.
+public enum Parallel {
+    /// Most chunks any kernel uses; per-chunk scratch buffers are sized for this many.
+    public static let maxWorkers = 8
+
+    /// Number of chunks the row-parallel kernels use; set once at start-up (e.g. from `--threads`).
+    nonisolated(unsafe) public static var workers: Int = max(1, min(maxWorkers, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Runs `body` on contiguous sub-ranges of `0..<count` in parallel; chunk `i` gets index `i`.
+    @inline(__always)
+    public static func forChunks(_ count: Int, minimumPerChunk: Int = 1,
+                                 _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+        let chunks = max(1, min(workers, count / max(1, minimumPerChunk)))
+        if chunks == 1 {
+            body(0, 0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            body(c, (count * c / chunks)..<(count * (c + 1) / chunks))
+        }
+    }
+}

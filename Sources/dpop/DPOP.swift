@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `dpop` command: preference-optimisation experiments with a built-in Swift trainer.
+@main
+struct DPOP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dpop",
+        abstract: "Run DPO / DPOP preference-optimisation experiments with a built-in GPT trainer.",
+        subcommands: []
+    )
+}
