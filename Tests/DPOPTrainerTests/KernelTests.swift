@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+@testable import DPOPTrainer
+
+/// Each layer's backward against central finite differences of Σ out·dout, and BLAS against naive loops.
+@Suite struct KernelTests {
+    @Test func matmulBLASMatchesNaive() {
+        let N = 7, C = 13, OC = 11
+        let inp = GradientCheck.random(N * C, seed: 1)
+        let w = GradientCheck.random(OC * C, seed: 2)
+        let bias = GradientCheck.random(OC, seed: 3)
+        let dout = GradientCheck.random(N * OC, seed: 4)
+        var fast = [Float](repeating: 0, count: N * OC), slow = fast
+        Matmul.forward(out: &fast, inp: inp, weight: w, bias: bias, N: N, C: C, OC: OC)
+        NaiveMatmul.forward(out: &slow, inp: inp, weight: w, bias: bias, N: N, C: C, OC: OC)
+        for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) < 1e-5) }
+
+        // Backward accumulates: start both from the same non-zero gradients.
+        var dinpF = GradientCheck.random(N * C, seed: 5), dinpS = dinpF
+        var dwF = GradientCheck.random(OC * C, seed: 6), dwS = dwF
+        var dbF = GradientCheck.random(OC, seed: 7), dbS = dbF
+        let ones = [Float](repeating: 1, count: N)
+        Matmul.backward(dinp: &dinpF, dweight: &dwF, dbias: &dbF, dout: dout, inp: inp, weight: w, ones: ones, N: N, C: C, OC: OC)
+        NaiveMatmul.backward(dinp: &dinpS, dweight: &dwS, dbias: &dbS, dout: dout, inp: inp, weight: w, N: N, C: C, OC: OC)
+        for i in 0..<dinpF.count { #expect(abs(dinpF[i] - dinpS[i]) < 1e-4) }
+        for i in 0..<dwF.count { #expect(abs(dwF[i] - dwS[i]) < 1e-4) }
+        for i in 0..<dbF.count { #expect(abs(dbF[i] - dbS[i]) < 1e-4) }
+    }
+
+    @Test func matmulBackwardMatchesFiniteDifferences() {
+        let N = 4, C = 5, OC = 3
+        var inp = GradientCheck.random(N * C, seed: 11)
+        var w = GradientCheck.random(OC * C, seed: 12)
+        var bias = GradientCheck.random(OC, seed: 13)
+        let dout = GradientCheck.random(N * OC, seed: 14)
+        var dinp = [Float](repeating: 0, count: N * C), dw = [Float](repeating: 0, count: OC * C)
+        var db = [Float](repeating: 0, count: OC)
+        Matmul.backward(dinp: &dinp, dweight: &dw, dbias: &db, dout: dout, inp: inp, weight: w,
+                        ones: [Float](repeating: 1, count: N), N: N, C: C, OC: OC)
+        func f(_ i: [Float], _ ww: [Float], _ b: [Float]) -> Double {
+            var out = [Float](repeating: 0, count: N * OC)
+            NaiveMatmul.forward(out: &out, inp: i, weight: ww, bias: b, N: N, C: C, OC: OC)
+            return GradientCheck.dot(out, dout)
+        }
+        let (w0, b0, i0) = (w, bias, inp)
+        GradientCheck.expectMatches(&inp, analytic: dinp, label: "dinp") { f($0, w0, b0) }
+        GradientCheck.expectMatches(&w, analytic: dw, label: "dweight") { f(i0, $0, b0) }
+        GradientCheck.expectMatches(&bias, analytic: db, label: "dbias") { f(i0, w0, $0) }
+    }
+
+    @Test func layerNormBackwardMatchesFiniteDifferences() {
+        let N = 6, C = 8
+        var inp = GradientCheck.random(N * C, seed: 21, scale: 2)
+        var w = GradientCheck.random(C, seed: 22).map { 1 + 0.5 * $0 }
+        var b = GradientCheck.random(C, seed: 23)
+        let dout = GradientCheck.random(N * C, seed: 24)
+        func run(_ x: [Float], _ ww: [Float], _ bb: [Float]) -> ([Float], [Float], [Float]) {
+            var out = [Float](repeating: 0, count: N * C), mean = [Float](repeating: 0, count: N)
+            var rstd = mean
+            LayerNorm.forward(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: ww, bias: bb, N: N, C: C)
+            return (out, mean, rstd)
+        }
+        let (_, mean, rstd) = run(inp, w, b)
+        var dinp = [Float](repeating: 0, count: N * C), dw = [Float](repeating: 0, count: C), db = dw
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * 2 * C)
+        LayerNorm.backward(dinp: &dinp, dweight: &dw, dbias: &db, dout: dout, inp: inp, weight: w,
+                           mean: mean, rstd: rstd, scratch: &scratch, N: N, C: C)
+        let (w0, b0, i0) = (w, b, inp)
+        GradientCheck.expectMatches(&inp, analytic: dinp, h: 1e-2, label: "dinp") { GradientCheck.dot(run($0, w0, b0).0, dout) }
+        GradientCheck.expectMatches(&w, analytic: dw, label: "dweight") { GradientCheck.dot(run(i0, $0, b0).0, dout) }
+        GradientCheck.expectMatches(&b, analytic: db, label: "dbias") { GradientCheck.dot(run(i0, w0, $0).0, dout) }
+    }
+
+    @Test func geluMatchesClosedFormAndFiniteDifferences() {
+        var x = GradientCheck.random(64, seed: 31, scale: 4)
+        var out = [Float](repeating: 0, count: x.count)
+        GELU.forward(out: &out, inp: x, N: x.count)
+        // gelu(1) in the tanh form, from the formula by hand: 0.8411920
+        var one: [Float] = [0]
+        GELU.forward(out: &one, inp: [1], N: 1)
+        #expect(abs(one[0] - 0.841192) < 1e-5)
+        let dout = GradientCheck.random(x.count, seed: 32)
+        var dinp = [Float](repeating: 0, count: x.count)
+        GELU.backward(dinp: &dinp, inp: x, dout: dout, N: x.count)
+        GradientCheck.expectMatches(&x, analytic: dinp, h: 1e-3, label: "gelu") { xs in
+            var o = [Float](repeating: 0, count: xs.count)
+            GELU.forward(out: &o, inp: xs, N: xs.count)
+            return GradientCheck.dot(o, dout)
+        }
+    }
+
+    @Test func attentionBackwardMatchesFiniteDifferences() {
+        let B = 2, T = 5, C = 8, NH = 2
+        var qkv = GradientCheck.random(B * T * 3 * C, seed: 41, scale: 1.5)
+        let dout = GradientCheck.random(B * T * C, seed: 42)
+        func run(_ q: [Float]) -> ([Float], [Float]) {
+            var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+            Attention.forward(out: &out, att: &att, qkv: q, B: B, T: T, C: C, NH: NH)
+            return (out, att)
+        }
+        let (_, att) = run(qkv)
+        var dqkv = [Float](repeating: 0, count: qkv.count)
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T)
+        Attention.backward(dqkv: &dqkv, dout: dout, qkv: qkv, att: att, scratch: &scratch, B: B, T: T, C: C, NH: NH)
+        GradientCheck.expectMatches(&qkv, analytic: dqkv, label: "dqkv") { GradientCheck.dot(run($0).0, dout) }
+    }
+
+    @Test func attentionIsCausal() {
+        // Changing the last position's q, k, v must leave earlier outputs untouched.
+        let B = 1, T = 4, C = 4, NH = 1
+        var qkv = GradientCheck.random(B * T * 3 * C, seed: 43)
+        var out1 = [Float](repeating: 0, count: T * C), att = [Float](repeating: 0, count: T * T)
+        Attention.forward(out: &out1, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        for i in 0..<(3 * C) { qkv[(T - 1) * 3 * C + i] += 1 }
+        var out2 = out1
+        Attention.forward(out: &out2, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        #expect(Array(out1[0..<((T - 1) * C)]) == Array(out2[0..<((T - 1) * C)]))
+        #expect(out1[(T - 1) * C] != out2[(T - 1) * C])
+    }
+
+    @Test func encoderBackwardAccumulatesRepeatedTokens() {
+        let B = 1, T = 3, C = 2, V = 4
+        let tokens: [Int32] = [2, 2, 1]
+        var dwte = [Float](repeating: 0, count: V * C), dwpe = [Float](repeating: 0, count: T * C)
+        let dout: [Float] = [1, 2, 3, 4, 5, 6]
+        Encoder.backward(dwte: &dwte, dwpe: &dwpe, dout: dout, tokens: tokens, B: B, T: T, C: C)
+        #expect(dwte == [0, 0, 5, 6, 4, 6, 0, 0])
+        #expect(dwpe == dout)
+    }
+
+    @Test func crossEntropyBackwardMatchesFiniteDifferences() {
+        let B = 2, T = 3, V = 5
+        var logits = GradientCheck.random(B * T * V, seed: 51, scale: 3)
+        let targets: [Int32] = [1, 4, 0, 2, 2, 3]
+        let mask: [Float] = [0, 1, 1, 1, 0, 1]
+        let dseq: [Float] = [0.7, -1.3]
+        func run(_ l: [Float]) -> ([Float], [Float], [Float]) {
+            var probs = [Float](repeating: 0, count: B * T * V), tok = [Float](repeating: 0, count: B * T)
+            var seq = [Float](repeating: 0, count: B)
+            CrossEntropy.forward(probs: &probs, tokenLogp: &tok, seqLogp: &seq, logits: l, targets: targets,
+                                 mask: mask, B: B, T: T, V: V)
+            return (probs, tok, seq)
+        }
+        let (probs, tok, seq) = run(logits)
+        #expect(tok[0] == 0 && tok[4] == 0)
+        #expect(abs(seq[0] - (tok[1] + tok[2])) < 1e-6)
+        // log-softmax of row 1 (b 0, t 1) by hand
+        let row1 = logits[V..<(2 * V)].map(Double.init)
+        let logSumExp = Foundation.log(row1.map { Foundation.exp($0) }.reduce(0, +))
+        #expect(abs(Double(tok[1]) - (row1[4] - logSumExp)) < 1e-5)
+        var dlogits = [Float](repeating: 0, count: B * T * V)
+        CrossEntropy.backward(dlogits: &dlogits, dseq: dseq, probs: probs, targets: targets, mask: mask, B: B, T: T, V: V)
+        GradientCheck.expectMatches(&logits, analytic: dlogits, h: 1e-2, label: "dlogits") { l in
+            let s = run(l).2
+            return Double(dseq[0]) * Double(s[0]) + Double(dseq[1]) * Double(s[1])
+        }
+    }
+
+    @Test func residualBackwardAccumulatesIntoBoth() {
+        var da: [Float] = [1, 1], db: [Float] = [2, 2]
+        Residual.backward(da: &da, db: &db, dout: [0.5, -1], N: 2)
+        #expect(da == [1.5, 0] && db == [2.5, 1])
+    }
+}
