@@ -1,0 +1,109 @@
+import CBLAS
+import Foundation
+
+/// What `dpop bench` measures: a model shape, a batch of pairs, and how many steps to time.
+public struct BenchmarkConfig: Codable, Equatable, Sendable {
+    public var embedding = 128
+    public var layers = 4
+    public var heads = 4
+    public var batch = 16
+    public var promptLength = 32
+    public var completionLength = 32
+    public var steps = 20
+    public var warmup = 3
+    public var threads = 2
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// Tokens one step processes: 2·batch sequences (chosen and rejected) of prompt + completion.
+    public var tokensPerStep: Int { 2 * batch * (promptLength + completionLength) }
+}
+
+/// Timings of a benchmark run; field names are the JSON keys `dpop bench --json` prints.
+public struct BenchmarkResult: Codable, Sendable {
+    public var impl = "dpop"
+    public var loss: String
+    public var tokens_per_s: Double
+    public var sec_per_step_median: Double
+    public var sec_per_step_min: Double
+    public var parameters: Int
+    /// 6·params·tokens + attention (12·L·C·T per token), forward and backward.
+    public var flops_per_step: Double
+    public var effective_gflops: Double
+    public var threads: Int
+    public var config: BenchmarkConfig
+}
+
+/// Times training steps on random byte sequences (`dpop bench`).
+public enum TrainingBenchmark {
+    /// Median-timed SFT steps (forward, backward, clip, AdamW) with loss on the completion tokens.
+    public static func runSFT(_ c: BenchmarkConfig) throws -> BenchmarkResult {
+        Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
+        BLASThreads.set(c.threads)
+        let T = c.promptLength + c.completionLength
+        let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
+        let rows = 2 * c.batch
+        let model = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+        model.initializeGPT2(seed: c.seed)
+        let optimizer = AdamW(layout: model.layout)
+        let (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
+        var times: [Double] = []
+        for step in 0..<(c.warmup + c.steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            model.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
+            model.zeroGradients()
+            model.backwardMeanCrossEntropy()
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 3e-4)
+            if step >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        return result(loss: "sft", times: times, model: model, config: c)
+    }
+
+    /// Assembles the result record from per-step times.
+    public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig) -> BenchmarkResult {
+        let sorted = times.sorted()
+        let median = sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+                                              : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        let tokens = Double(c.tokensPerStep)
+        let T = Double(c.promptLength + c.completionLength)
+        let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(c.layers * c.embedding) * T * tokens
+        return BenchmarkResult(loss: loss, tokens_per_s: tokens / median, sec_per_step_median: median,
+                               sec_per_step_min: sorted.first ?? .nan, parameters: model.parameterCount,
+                               flops_per_step: flops, effective_gflops: flops / median / 1e9,
+                               threads: c.threads, config: c)
+    }
+
+    /// Random byte sequences: rows of prompt + completion tokens, loss on the completion.
+    public static func randomBatch(rows: Int, prompt: Int, completion: Int, seed: UInt64) -> ([Int32], [Int32], [Float]) {
+        var rng = SplitMix64(seed: seed &+ 1)
+        let T = prompt + completion
+        var seqs: [[Int32]] = []
+        for _ in 0..<rows { seqs.append((0...T).map { _ in Int32(rng.next() % 256) }) }
+        var tokens = [Int32](), targets = [Int32](), mask = [Float]()
+        for s in seqs {
+            tokens += s[0..<T]
+            targets += s[1...T]
+            mask += (0..<T).map { $0 + 1 >= prompt ? 1 : 0 }
+        }
+        return (tokens, targets, mask)
+    }
+
+    /// GFLOP/s of `cblas_sgemm` on an n×n product (median of `repeats`).
+    public static func sgemmGFLOPS(n: Int = 1024, repeats: Int = 10, threads: Int = 2) -> Double {
+        BLASThreads.set(threads)
+        var rng = SplitMix64(seed: 7)
+        let a = (0..<(n * n)).map { _ in Float(rng.nextUnitDouble()) }
+        let b = a
+        var c = [Float](repeating: 0, count: n * n)
+        var times: [Double] = []
+        for i in 0..<(repeats + 2) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n),
+                        b, Int32(n), 0, &c, Int32(n))
+            if i >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        times.sort()
+        return 2 * Double(n) * Double(n) * Double(n) / times[times.count / 2] / 1e9
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Training sequences for supervised fine-tuning, read from JSONL: `{"text": …}` lines (every token
+/// scored, long texts cut into context-sized windows) or preference pairs (prompt + chosen, only the
+/// chosen tokens and end-of-text scored).
+public struct SFTCorpus: Sendable {
+    public var sequences: [TrainingSequence]
+    /// Lines read as plain text and as pairs.
+    public var textLines = 0
+    public var pairLines = 0
+
+    public init(sequences: [TrainingSequence]) { self.sequences = sequences }
+
+    /// Reads `path`; every malformed line is reported as `file:line: what is wrong`.
+    public static func load(path: String, contextLength: Int) throws -> SFTCorpus {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DPOPError.io(path: path, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DPOPError.io(path: path, message: "not UTF-8 text")
+        }
+        var corpus = SFTCorpus(sequences: [])
+        var errors: [DPOPError] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let number = index + 1
+            func bad(_ message: String) { errors.append(.data(file: path, line: number, message: message)) }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                bad("not a JSON object")
+                continue
+            }
+            if let value = object["text"] {
+                guard let doc = value as? String, !doc.isEmpty else { bad("\"text\" must be a non-empty string"); continue }
+                corpus.textLines += 1
+                corpus.sequences += windows(ByteTokenizer.encode(doc) + [ByteTokenizer.endOfText], context: contextLength)
+            } else if object["prompt"] != nil || object["chosen"] != nil {
+                guard let prompt = object["prompt"] as? String else { bad("\"prompt\" must be a string"); continue }
+                guard let chosen = object["chosen"] as? String else { bad("\"chosen\" must be a string"); continue }
+                if prompt.isEmpty { bad("\"prompt\" is empty; the first completion token needs a context token"); continue }
+                if chosen.isEmpty { bad("\"chosen\" is empty"); continue }
+                let seq = TrainingSequence.promptCompletion(prompt: ByteTokenizer.encode(prompt), completion: ByteTokenizer.encode(chosen))
+                if seq.tokens.count > contextLength {
+                    bad("prompt + chosen + end-of-text is \(seq.tokens.count) tokens, \(seq.tokens.count - contextLength) over the model's context of \(contextLength)")
+                    continue
+                }
+                corpus.pairLines += 1
+                corpus.sequences.append(seq)
+            } else {
+                bad("expected a \"text\" key or \"prompt\"/\"chosen\" keys, found \(object.keys.sorted())")
+            }
+            if errors.count >= 20 { break }
+        }
+        if let first = errors.first {
+            if errors.count == 1 { throw first }
+            throw DPOPError.usage(errors.map(\.description).joined(separator: "\n"))
+        }
+        if corpus.sequences.isEmpty {
+            throw DPOPError.io(path: path, message: "no training lines found")
+        }
+        return corpus
+    }
+
+    /// Cuts a token stream into windows of at most `context` tokens that overlap by one, so every
+    /// token after the first is a target exactly once.
+    static func windows(_ tokens: [Int32], context: Int) -> [TrainingSequence] {
+        guard tokens.count >= 2 else { return [] }
+        var out: [TrainingSequence] = []
+        var start = 0
+        while start < tokens.count - 1 {
+            let end = min(tokens.count, start + context)
+            out.append(TrainingSequence(tokens: Array(tokens[start..<end]), firstTarget: 1))
+            start = end - 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,61 @@
+/// Reusable (B, T) buffers of inputs, targets and mask, filled from training sequences without
+/// allocating: T is the longest sequence of the batch, shorter rows are padded and masked.
+public struct SequenceBatch {
+    public let maxBatch: Int
+    public let maxSequence: Int
+    public private(set) var inputs: [Int32]
+    public private(set) var targets: [Int32]
+    public private(set) var mask: [Float]
+    /// Rows and positions of the current fill.
+    public private(set) var B = 0
+    public private(set) var T = 0
+
+    public init(maxBatch: Int, maxSequence: Int) {
+        self.maxBatch = maxBatch
+        self.maxSequence = maxSequence
+        inputs = [Int32](repeating: 0, count: maxBatch * maxSequence)
+        targets = inputs
+        mask = [Float](repeating: 0, count: maxBatch * maxSequence)
+    }
+
+    /// Lays `sequences` out as rows; every sequence must fit in `maxSequence` positions.
+    public mutating func fill<C: Collection>(_ sequences: C) where C.Element == TrainingSequence {
+        B = sequences.count
+        precondition(B >= 1 && B <= maxBatch, "batch of \(B) rows exceeds \(maxBatch)")
+        T = sequences.reduce(1) { max($0, $1.positions) }
+        precondition(T <= maxSequence, "a sequence of \(T) positions exceeds \(maxSequence)")
+        let T = self.T
+        inputs.withUnsafeMutableBufferPointer { inp in
+            targets.withUnsafeMutableBufferPointer { tgt in
+                mask.withUnsafeMutableBufferPointer { msk in
+                    for (b, s) in sequences.enumerated() {
+                        let n = s.positions
+                        for t in 0..<T {
+                            let i = b * T + t
+                            if t < n {
+                                inp[i] = s.tokens[t]
+                                tgt[i] = s.tokens[t + 1]
+                                msk[i] = t + 1 >= s.firstTarget ? 1 : 0
+                            } else {
+                                inp[i] = ByteTokenizer.endOfText
+                                tgt[i] = ByteTokenizer.endOfText
+                                msk[i] = 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the model's forward on the current fill.
+    public func forward(_ model: GPTModel) {
+        inputs.withUnsafeBufferPointer { inp in
+            targets.withUnsafeBufferPointer { tgt in
+                mask.withUnsafeBufferPointer { msk in
+                    model.forward(tokens: inp.baseAddress!, targets: tgt.baseAddress!, mask: msk.baseAddress!, B: B, T: T)
+                }
+            }
+        }
+    }
+}
