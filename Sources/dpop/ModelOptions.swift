@@ -25,7 +25,6 @@ struct ThreadOptions: ParsableArguments {
     func apply() {
         if let threads {
             Parallel.workers = max(1, min(Parallel.maxWorkers, threads))
-            BLASThreads.set(threads)
         }
     }
 }

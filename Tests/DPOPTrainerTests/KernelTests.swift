@@ -100,9 +100,44 @@ import Testing
         }
         let (_, att) = run(qkv)
         var dqkv = [Float](repeating: 0, count: qkv.count)
-        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T)
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T * T)
         Attention.backward(dqkv: &dqkv, dout: dout, qkv: qkv, att: att, scratch: &scratch, B: B, T: T, C: C, NH: NH)
         GradientCheck.expectMatches(&qkv, analytic: dqkv, label: "dqkv") { GradientCheck.dot(run($0).0, dout) }
+    }
+
+    @Test func attentionSgemmMatchesNaive() {
+        let B = 2, T = 7, C = 12, NH = 3
+        let qkv = GradientCheck.random(B * T * 3 * C, seed: 44, scale: 2)
+        let dout = GradientCheck.random(B * T * C, seed: 45)
+        var out1 = [Float](repeating: 0, count: B * T * C), out2 = out1
+        var att1 = [Float](repeating: 0, count: B * NH * T * T), att2 = att1
+        Attention.forward(out: &out1, att: &att1, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        NaiveAttention.forward(out: &out2, att: &att2, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        for i in 0..<out1.count { #expect(abs(out1[i] - out2[i]) < 1e-5) }
+        var d1 = GradientCheck.random(qkv.count, seed: 46), d2 = d1
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T * T)
+        Attention.backward(dqkv: &d1, dout: dout, qkv: qkv, att: att1, scratch: &scratch, B: B, T: T, C: C, NH: NH)
+        NaiveAttention.backward(dqkv: &d2, dout: dout, qkv: qkv, att: att2, scratch: &scratch, B: B, T: T, C: C, NH: NH)
+        for i in 0..<d1.count { #expect(abs(d1[i] - d2[i]) < 1e-4) }
+    }
+
+    @Test func fastExpAndTanhMatchLibm() {
+        var worstExp = 0.0, worstTanh = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let rel = abs(Double(FastMath.exp(x)) - Foundation.exp(Double(x))) / Foundation.exp(Double(x))
+            worstExp = max(worstExp, rel)
+            x += 0.0137
+        }
+        x = -12
+        while x < 12 {
+            worstTanh = max(worstTanh, abs(Double(FastMath.tanh(x)) - Foundation.tanh(Double(x))))
+            x += 0.00731
+        }
+        #expect(worstExp < 1e-6, "exp relative error \(worstExp)")
+        #expect(worstTanh < 1e-6, "tanh absolute error \(worstTanh)")
+        #expect(FastMath.exp(-200) >= 0 && FastMath.exp(-200) < 1e-37)
+        #expect(FastMath.tanh(50) == 1 && FastMath.tanh(-50) == -1)
     }
 
     @Test func attentionIsCausal() {

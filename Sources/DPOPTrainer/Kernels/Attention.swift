@@ -1,102 +1,91 @@
-import Foundation
+import CBLAS
 
-/// Causal multi-head self-attention over a packed qkv tensor.
+/// Causal multi-head self-attention over a packed qkv tensor, each head's products through sgemm.
+///
+/// The full T×T score matrix is computed and the upper triangle zeroed after the softmax: twice the
+/// necessary multiply-adds, but in BLAS, which was five times faster than the scalar loops of
+/// `NaiveAttention` (whose dot-product reductions the compiler may not vectorise).
 public enum Attention {
-    /// For each (b, h): att = softmax(q kᵀ / √hs) with the causal mask, out = att · v.
-    /// Only the lower triangle of `att` is written and read.
+    /// For each (b, h): att = softmax(q kᵀ / √hs) with the causal mask (upper triangle 0), out = att · v.
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (B, T, C)
         att: UnsafeMutablePointer<Float>,     // (B, NH, T, T)
         qkv: UnsafePointer<Float>,            // (B, T, 3C): q, k, v each (NH, hs)
         B: Int, T: Int, C: Int, NH: Int
     ) {
+        _ = Matmul.singleThreadedBLAS
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let C3 = 3 * C
-        Parallel.forChunks(B * NH * T) { _, range in
-            for index in range {
-                let t = index % T
-                let h = (index / T) % NH
-                let b = index / (T * NH)
-                let q = qkv + b * T * C3 + t * C3 + h * hs
-                let row = att + ((b * NH + h) * T + t) * T
-                var maxv = -Float.greatestFiniteMagnitude
-                for t2 in 0...t {
-                    let k = qkv + b * T * C3 + t2 * C3 + C + h * hs
-                    var dot: Float = 0
-                    for i in 0..<hs { dot += q[i] * k[i] }
-                    dot *= scale
-                    row[t2] = dot
-                    if dot > maxv { maxv = dot }
+        Parallel.forChunks(B * NH) { _, range in
+            for bh in range {
+                let h = bh % NH, b = bh / NH
+                let q = qkv + b * T * C3 + h * hs
+                let k = q + C, v = q + 2 * C
+                let p = att + bh * T * T
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
+                            scale, q, Int32(C3), k, Int32(C3), 0, p, Int32(T))
+                for t in 0..<T {
+                    let row = p + t * T
+                    var maxv = -Float.greatestFiniteMagnitude
+                    for t2 in 0...t where row[t2] > maxv { maxv = row[t2] }
+                    var sum: Float = 0
+                    for t2 in 0...t {
+                        let e = FastMath.exp(row[t2] - maxv)
+                        row[t2] = e
+                        sum += e
+                    }
+                    let inv = 1 / sum
+                    for t2 in 0...t { row[t2] *= inv }
+                    for t2 in (t + 1)..<T { row[t2] = 0 }
                 }
-                var sum: Float = 0
-                for t2 in 0...t {
-                    let e = expf(row[t2] - maxv)
-                    row[t2] = e
-                    sum += e
-                }
-                let inv = 1 / sum
-                for t2 in 0...t { row[t2] *= inv }
-                let o = out + b * T * C + t * C + h * hs
-                for i in 0..<hs { o[i] = 0 }
-                for t2 in 0...t {
-                    let v = qkv + b * T * C3 + t2 * C3 + 2 * C + h * hs
-                    let a = row[t2]
-                    for i in 0..<hs { o[i] += a * v[i] }
-                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                            1, p, Int32(T), v, Int32(C3), 0, out + b * T * C + h * hs, Int32(C))
             }
         }
     }
 
-    /// Accumulates dqkv from dout. `scratch` holds maxWorkers × T floats for the rows of datt.
+    /// Accumulates dqkv from dout. `scratch` holds maxWorkers × T·T floats for dP.
     /// Parallel over (b, h): every (b, h) writes a disjoint slice of dqkv.
     public static func backward(
         dqkv: UnsafeMutablePointer<Float>,    // (B, T, 3C)
         dout: UnsafePointer<Float>,           // (B, T, C)
         qkv: UnsafePointer<Float>,            // (B, T, 3C)
         att: UnsafePointer<Float>,            // (B, NH, T, T)
-        scratch: UnsafeMutablePointer<Float>, // (maxWorkers, T)
+        scratch: UnsafeMutablePointer<Float>, // (maxWorkers, T, T)
         B: Int, T: Int, C: Int, NH: Int
     ) {
+        _ = Matmul.singleThreadedBLAS
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let C3 = 3 * C
         Parallel.forChunks(B * NH) { chunk, range in
-            let datt = scratch + chunk * T
+            let dp = scratch + chunk * T * T
             for bh in range {
-                let h = bh % NH
-                let b = bh / NH
-                let base = b * T * C3 + h * hs
+                let h = bh % NH, b = bh / NH
+                let q = qkv + b * T * C3 + h * hs
+                let k = q + C, v = q + 2 * C
+                let dq = dqkv + b * T * C3 + h * hs
+                let dk = dq + C, dv = dq + 2 * C
+                let d = dout + b * T * C + h * hs
+                let p = att + bh * T * T
+                // dP = dout · vᵀ ; dv += Pᵀ · dout
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
+                            1, d, Int32(C), v, Int32(C3), 0, dp, Int32(T))
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                            1, p, Int32(T), d, Int32(C), 1, dv, Int32(C3))
+                // softmax backward (P is 0 above the diagonal, so dS is too), times the q·k scale
                 for t in 0..<T {
-                    let row = att + (bh * T + t) * T
-                    let d = dout + b * T * C + t * C + h * hs
-                    // datt[t2] = dout_t · v_t2 ; dv_t2 += att[t,t2] · dout_t
+                    let prow = p + t * T, drow = dp + t * T
                     var dot: Float = 0
-                    for t2 in 0...t {
-                        let v = qkv + base + t2 * C3 + 2 * C
-                        let dv = dqkv + base + t2 * C3 + 2 * C
-                        let a = row[t2]
-                        var s: Float = 0
-                        for i in 0..<hs {
-                            s += d[i] * v[i]
-                            dv[i] += a * d[i]
-                        }
-                        datt[t2] = s
-                        dot += a * s
-                    }
-                    // softmax backward, then through the scaled q·k product
-                    let q = qkv + base + t * C3
-                    let dq = dqkv + base + t * C3
-                    for t2 in 0...t {
-                        let dpre = row[t2] * (datt[t2] - dot) * scale
-                        let k = qkv + base + t2 * C3 + C
-                        let dk = dqkv + base + t2 * C3 + C
-                        for i in 0..<hs {
-                            dq[i] += dpre * k[i]
-                            dk[i] += dpre * q[i]
-                        }
-                    }
+                    for t2 in 0...t { dot += prow[t2] * drow[t2] }
+                    for t2 in 0..<T { drow[t2] = prow[t2] * (drow[t2] - dot) * scale }
                 }
+                // dq += dS · k ; dk += dSᵀ · q
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                            1, dp, Int32(T), k, Int32(C3), 1, dq, Int32(C3))
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
+                            1, dp, Int32(T), q, Int32(C3), 1, dk, Int32(C3))
             }
         }
     }

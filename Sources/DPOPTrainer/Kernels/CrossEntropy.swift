@@ -26,7 +26,7 @@ public enum CrossEntropy {
                 for v in 0..<V where l[v] > maxv { maxv = l[v] }
                 var sum: Float = 0
                 for v in 0..<V {
-                    let e = expf(l[v] - maxv)
+                    let e = FastMath.exp(l[v] - maxv)
                     p[v] = e
                     sum += e
                 }

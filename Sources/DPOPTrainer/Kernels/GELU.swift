@@ -10,7 +10,7 @@ public enum GELU {
             for i in range {
                 let x = inp[i]
                 let cube = 0.044715 * x * x * x
-                out[i] = 0.5 * x * (1 + tanhf(scale * (x + cube)))
+                out[i] = 0.5 * x * (1 + FastMath.tanh(scale * (x + cube)))
             }
         }
     }
@@ -23,7 +23,7 @@ public enum GELU {
                 let x = inp[i]
                 let cube = 0.044715 * x * x * x
                 let arg = scale * (x + cube)
-                let th = tanhf(arg)
+                let th = FastMath.tanh(arg)
                 let sech2 = 1 - th * th
                 let grad = 0.5 * (1 + th) + x * 0.5 * sech2 * scale * (1 + 3 * 0.044715 * x * x)
                 dinp[i] += grad * dout[i]

@@ -1,7 +1,13 @@
 import CBLAS
 
 /// Linear layer out = inp · Wᵀ + bias through `cblas_sgemm`; W is stored (OC, C) as in llm.c.
+///
+/// The products are split over rows into `Parallel.workers` single-threaded sgemm calls: OpenBLAS's
+/// own threads spin between calls and fought the row-parallel kernels for the two cores.
 public enum Matmul {
+    /// Makes OpenBLAS single-threaded once, before the first product.
+    static let singleThreadedBLAS: Void = BLASThreads.set(1)
+
     /// out = inp · Wᵀ + bias
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (N, OC)
@@ -10,13 +16,15 @@ public enum Matmul {
         bias: UnsafePointer<Float>?,          // (OC)
         N: Int, C: Int, OC: Int
     ) {
-        if let bias {
-            Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
-                for row in rows { (out + row * OC).update(from: bias, count: OC) }
+        _ = singleThreadedBLAS
+        Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
+            let o = out + rows.lowerBound * OC
+            if let bias {
+                for r in 0..<rows.count { (o + r * OC).update(from: bias, count: OC) }
             }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(OC), Int32(C),
+                        1, inp + rows.lowerBound * C, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, o, Int32(OC))
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(C),
-                    1, inp, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, out, Int32(OC))
     }
 
     /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout. `ones` holds at least N ones.
@@ -30,13 +38,20 @@ public enum Matmul {
         ones: UnsafePointer<Float>,           // (N)
         N: Int, C: Int, OC: Int
     ) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(C), Int32(OC),
-                    1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(N),
-                    1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
-        if let dbias {
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(OC), 1, dout, Int32(OC),
-                        ones, 1, 1, dbias, 1)
+        _ = singleThreadedBLAS
+        Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(C), Int32(OC),
+                        1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), 1,
+                        dinp + rows.lowerBound * C, Int32(C))
+        }
+        Parallel.forChunks(OC, minimumPerChunk: 16) { _, outs in
+            let o0 = outs.lowerBound
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outs.count), Int32(C), Int32(N),
+                        1, dout + o0, Int32(OC), inp, Int32(C), 1, dweight + o0 * C, Int32(C))
+            if let dbias {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(outs.count), 1, dout + o0, Int32(OC),
+                            ones, 1, 1, dbias + o0, 1)
+            }
         }
     }
 }

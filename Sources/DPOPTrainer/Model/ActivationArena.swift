@@ -48,7 +48,7 @@ final class ActivationArena {
     let dlogits: UnsafeMutablePointer<Float>   // (B, T, V)
     let dseq: UnsafeMutablePointer<Float>      // (B)
     let ones: UnsafeMutablePointer<Float>      // (B·T), for bias gradients through sgemv
-    let scratch: UnsafeMutablePointer<Float>   // (maxWorkers, max(2C, T))
+    let scratch: UnsafeMutablePointer<Float>   // (maxWorkers, max(2C, T·T))
 
     /// Per-layer strides in floats.
     let strideBTC: Int, strideBT: Int, strideAtt: Int
@@ -89,7 +89,7 @@ final class ActivationArena {
         targets = .allocate(capacity: BT)
         targets.initialize(repeating: 0, count: BT)
 
-        let scratchWidth = max(2 * C, maxSequence)
+        let scratchWidth = max(2 * C, maxSequence * maxSequence)
         var backSizes = [BT * C, BT * C, BT * C, 3 * BT * C, 4 * BT * C, 4 * BT * C, BT * V,
                          maxBatch, BT, Parallel.maxWorkers * scratchWidth]
         backwardFloatCount = backSizes.reduce(0, +)
