@@ -1,0 +1,121 @@
+import Foundation
+
+/// Settings of the preference stage (stage 2).
+public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
+    public var steps: Int = 300
+    /// Pairs per step (2·batch sequences go through the model).
+    public var batch: Int = 16
+    public var lr: Float = 5e-4
+    public var warmupSteps: Int = 10
+    public var decay: LearningRateSchedule.Decay = .constant
+    public var evalEvery: Int = 25
+    public var seed: UInt64 = 0
+    public var adamw = AdamWConfig(weightDecay: 0)
+    /// Pairs decoded for `task/accuracy` (at step 0 and at the last step).
+    public var taskEvalPairs: Int = 64
+
+    public init(steps: Int = 300, batch: Int = 16, lr: Float = 5e-4, warmupSteps: Int = 10,
+                decay: LearningRateSchedule.Decay = .constant, evalEvery: Int = 25, seed: UInt64 = 0,
+                adamw: AdamWConfig = AdamWConfig(weightDecay: 0), taskEvalPairs: Int = 64) {
+        self.steps = steps
+        self.batch = batch
+        self.lr = lr
+        self.warmupSteps = warmupSteps
+        self.decay = decay
+        self.evalEvery = evalEvery
+        self.seed = seed
+        self.adamw = adamw
+        self.taskEvalPairs = taskEvalPairs
+    }
+}
+
+/// What one preference step reports.
+public struct PreferenceStepReport: Sendable {
+    public var step: Int
+    public var loss: Double
+    /// Mean Δw of the step's batch.
+    public var chosenDelta: Double
+    public var seconds: Double
+}
+
+/// Stage 2: trains a policy (initialised from the reference) with a preference loss. The reference's
+/// log-probs are attached to the pairs beforehand; the reference model never runs in the step loop.
+public final class PreferenceTrainer {
+    public let policy: GPTModel
+    public let loss: PreferenceLossConfig
+    public let config: PreferenceTrainConfig
+    private let optimizer: AdamW
+
+    /// `policy` needs an arena of at least 2·batch rows.
+    public init(policy: GPTModel, loss: PreferenceLossConfig, config: PreferenceTrainConfig) {
+        precondition(policy.maxBatch >= 2 * config.batch, "policy arena holds \(policy.maxBatch) rows, needs \(2 * config.batch)")
+        self.policy = policy
+        self.loss = loss
+        self.config = config
+        optimizer = AdamW(layout: policy.layout, config: config.adamw)
+    }
+
+    /// Trains on `train` and evaluates with `evaluator` at step 0, every `evalEvery` steps and at the end.
+    public func train(_ train: [PreparedPair], evaluator: PreferenceEvaluator,
+                      onEval: (EvalRecord) throws -> Void = { _ in },
+                      onStep: (PreferenceStepReport) -> Void = { _ in }) rethrows -> [EvalRecord] {
+        precondition(!train.isEmpty, "no training pairs")
+        let schedule = LearningRateSchedule(peak: config.lr, warmupSteps: config.warmupSteps,
+                                            totalSteps: config.steps, decay: config.decay)
+        var sampler = EpochSampler(count: train.count, seed: config.seed &+ 0x5EED)
+        var batch = SequenceBatch(maxBatch: 2 * config.batch, maxSequence: policy.maxSequence)
+        let B = min(config.batch, train.count)
+        var rows: [TrainingSequence] = []
+        rows.reserveCapacity(2 * B)
+        var picked = [Int](repeating: 0, count: B)
+        var logps = [PairLogProbs](repeating: PairLogProbs(pc: 0, pr: 0, rc: 0, rr: 0, nc: 1, nr: 1), count: B)
+        var dseq = [Float](repeating: 0, count: 2 * B)
+        var records: [EvalRecord] = []
+        var lossSinceEval = 0.0, stepsSinceEval = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+        let first = evaluator.evaluate(policy, step: 0, trainLoss: nil, elapsed: 0, withTask: true)
+        records.append(first)
+        try onEval(first)
+        for step in 0..<config.steps {
+            let stepStart = DispatchTime.now().uptimeNanoseconds
+            rows.removeAll(keepingCapacity: true)
+            for k in 0..<B { picked[k] = sampler.next() }
+            for k in 0..<B { rows.append(train[picked[k]].chosen) }
+            for k in 0..<B { rows.append(train[picked[k]].rejected) }
+            batch.fill(rows)
+            batch.forward(policy)
+            var meanDelta = 0.0
+            for k in 0..<B {
+                let p = train[picked[k]]
+                logps[k] = PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
+                                        rc: p.referenceChosen, rr: p.referenceRejected,
+                                        nc: p.chosenLength, nr: p.rejectedLength)
+                meanDelta += logps[k].chosenDelta / Double(B)
+            }
+            let (value, grads) = loss.lossAndGradients(logps)
+            for k in 0..<B {
+                dseq[k] = Float(grads[k].dpc)
+                dseq[B + k] = Float(grads[k].dpr)
+            }
+            policy.zeroGradients()
+            policy.backward(dSequenceLogProbs: dseq)
+            optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: schedule.rate(at: step))
+            lossSinceEval += value
+            stepsSinceEval += 1
+            onStep(PreferenceStepReport(step: step + 1, loss: value, chosenDelta: meanDelta,
+                                        seconds: Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9))
+            let done = step + 1
+            if done % max(1, config.evalEvery) == 0 || done == config.steps {
+                let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
+                                                elapsed: elapsed(), withTask: done == config.steps)
+                records.append(record)
+                try onEval(record)
+                lossSinceEval = 0
+                stepsSinceEval = 0
+            }
+        }
+        return records
+    }
+}

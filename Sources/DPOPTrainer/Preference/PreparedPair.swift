@@ -1,0 +1,36 @@
+/// A preference pair tokenised for training, with its edit-distance facts and cached reference log-probs.
+public struct PreparedPair: Sendable {
+    public let pair: PreferencePair
+    /// prompt + chosen + end-of-text, scored on the chosen tokens and end-of-text.
+    public let chosen: TrainingSequence
+    /// prompt + rejected + end-of-text, scored on the rejected tokens and end-of-text.
+    public let rejected: TrainingSequence
+    public let editDistance: Int
+    public let normalisedEditDistance: Double
+    /// Alignment of the chosen and rejected completion tokens (end-of-text included).
+    public let alignment: PairAlignment
+    /// Edit-distance bucket, when buckets are defined and one contains the pair.
+    public var bucket: String?
+    /// Reference model's summed log-probs of the two completions.
+    public var referenceChosen: Double = 0
+    public var referenceRejected: Double = 0
+    /// Reference model's per-token log-probs of the chosen completion (for the Δw split).
+    public var referenceChosenTokens: [Float] = []
+
+    /// Tokenises `pair` and assigns its bucket.
+    public init(_ pair: PreferencePair, buckets: EditDistanceBuckets?) {
+        self.pair = pair
+        let prompt = pair.promptTokens
+        let c = pair.chosenTokens, r = pair.rejectedTokens
+        chosen = TrainingSequence(tokens: prompt + c, firstTarget: max(1, prompt.count))
+        rejected = TrainingSequence(tokens: prompt + r, firstTarget: max(1, prompt.count))
+        editDistance = EditDistance.levenshtein(c, r)
+        normalisedEditDistance = EditDistance.normalise(editDistance, c.count, r.count)
+        alignment = PairAlignment(c, r)
+        bucket = buckets?.bucket(for: editDistance, normalised: normalisedEditDistance)
+    }
+
+    /// Number of scored tokens of each completion (bytes + end-of-text).
+    public var chosenLength: Int { chosen.targetCount }
+    public var rejectedLength: Int { rejected.targetCount }
+}

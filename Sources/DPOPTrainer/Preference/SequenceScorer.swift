@@ -1,0 +1,39 @@
+/// Scores many sequences with a model, forward only, in batches that fit its arena.
+public enum SequenceScorer {
+    /// Summed masked log-prob of every sequence and, when `keepTokens`, the per-token log-probs of
+    /// its scored targets (in order).
+    public static func score(_ model: GPTModel, _ sequences: [TrainingSequence], keepTokens: Bool = false)
+        -> (sums: [Double], tokens: [[Float]]) {
+        var sums: [Double] = []
+        var tokens: [[Float]] = []
+        sums.reserveCapacity(sequences.count)
+        var batch = SequenceBatch(maxBatch: model.maxBatch, maxSequence: model.maxSequence)
+        var start = 0
+        while start < sequences.count {
+            let slice = sequences[start..<min(sequences.count, start + model.maxBatch)]
+            batch.fill(slice)
+            batch.forward(model)
+            let T = batch.T
+            for (b, s) in slice.enumerated() {
+                sums.append(Double(model.sequenceLogProbs[b]))
+                if keepTokens {
+                    let row = model.tokenLogProbs + b * T
+                    tokens.append((s.firstTarget - 1..<s.positions).map { row[$0] })
+                }
+            }
+            start += slice.count
+        }
+        return (sums, tokens)
+    }
+
+    /// Fills every pair's reference log-probs (and the chosen per-token ones when `keepTokens`).
+    public static func attachReference(_ model: GPTModel, to pairs: inout [PreparedPair], keepTokens: Bool) {
+        let chosen = score(model, pairs.map(\.chosen), keepTokens: keepTokens)
+        let rejected = score(model, pairs.map(\.rejected))
+        for i in pairs.indices {
+            pairs[i].referenceChosen = chosen.sums[i]
+            pairs[i].referenceRejected = rejected.sums[i]
+            if keepTokens { pairs[i].referenceChosenTokens = chosen.tokens[i] }
+        }
+    }
+}
