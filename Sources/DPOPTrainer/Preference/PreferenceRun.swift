@@ -1,0 +1,130 @@
+import Foundation
+
+/// One preference run end to end: split, SFT reference, reference log-probs, preference training,
+/// metrics; optionally written to a directory (`metrics.jsonl`, `summary.json`, `policy/`, `reference/`).
+public final class PreferenceRun {
+    public let config: PreferenceRunConfig
+    public let pairs: [PreferencePair]
+    public let answerCheck: ((PreferencePair, String) -> Bool?)?
+    /// Progress messages (stage changes, SFT losses).
+    public var log: (String) -> Void = { _ in }
+    /// Per-step progress of the preference stage.
+    public var onStep: (PreferenceStepReport) -> Void = { _ in }
+    /// Called after every evaluation.
+    public var onEval: (EvalRecord) -> Void = { _ in }
+
+    public init(config: PreferenceRunConfig, pairs: [PreferencePair],
+                answerCheck: ((PreferencePair, String) -> Bool?)? = nil) {
+        self.config = config
+        self.pairs = pairs
+        self.answerCheck = answerCheck
+    }
+
+    /// Trains the SFT reference on prompt + chosen of the training split; returns it.
+    public func trainReference(on train: [PreparedPair]) throws -> GPTModel {
+        let reference = try GPTModel(config: config.model, maxBatch: max(config.sft.batch, 2 * config.train.batch),
+                                     maxSequence: config.model.contextLength)
+        reference.initializeGPT2(seed: config.sft.seed)
+        let trainer = SFTTrainer(model: reference, config: config.sft)
+        let steps = config.sft.steps
+        trainer.train(train.map(\.chosen)) { r in
+            if r.step == 0 || (r.step + 1) % max(1, steps / 10) == 0 || r.step + 1 == steps {
+                self.log(String(format: "sft step %d/%d  loss %.4f", r.step + 1, steps, r.loss))
+            }
+        }
+        return reference
+    }
+
+    /// Runs both stages and returns the eval records; writes outputs into `outDirectory` when given.
+    @discardableResult
+    public func run(outDirectory: URL? = nil, saveCheckpoints: Bool = true, reference given: GPTModel? = nil) throws -> [EvalRecord] {
+        try config.model.validate()
+        try config.loss.validate()
+        let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
+        let (trainPairs, evalPairs) = pairs.split(evalFraction: config.evalFraction, seed: config.splitSeed)
+        var train = trainPairs.map { PreparedPair($0, buckets: buckets) }
+        var eval = evalPairs.map { PreparedPair($0, buckets: buckets) }
+        for p in train + eval where p.chosen.positions > config.model.contextLength || p.rejected.positions > config.model.contextLength {
+            throw DPOPError.usage("a pair is \(max(p.chosen.tokens.count, p.rejected.tokens.count)) tokens long, over the model's context of \(config.model.contextLength)")
+        }
+        guard !train.isEmpty, !eval.isEmpty else {
+            throw DPOPError.usage("the split left \(train.count) training and \(eval.count) eval pairs; use more pairs or another eval fraction")
+        }
+        log("data: \(train.count) train / \(eval.count) eval pairs")
+
+        let reference: GPTModel
+        if let given {
+            reference = given
+        } else {
+            log("stage 1: SFT reference (\(config.sft.steps) steps)")
+            reference = try trainReference(on: train)
+        }
+        // Reference log-probs once, before the loop; the reference never runs inside it.
+        SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
+        SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
+
+        var bucketNames = buckets?.buckets.map(\.name) ?? []
+        if let only = config.trainBucket {
+            guard bucketNames.contains(only) else {
+                throw DPOPError.usage("train bucket '\(only)' is not among the defined buckets \(bucketNames)")
+            }
+            train = train.filter { $0.bucket == only }
+            eval = eval.filter { $0.bucket == only }
+            bucketNames = [only]
+            guard !train.isEmpty, !eval.isEmpty else {
+                throw DPOPError.usage("bucket '\(only)' holds \(train.count) training and \(eval.count) eval pairs; it needs both")
+            }
+            log("bucket \(only): \(train.count) train / \(eval.count) eval pairs")
+        }
+
+        let policy = try GPTModel(config: config.model, maxBatch: max(2 * config.train.batch, 2),
+                                  maxSequence: config.model.contextLength)
+        policy.copyParameters(from: reference)
+        let evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
+                                            answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs)
+        var metricsFile: FileHandle?
+        if let outDirectory {
+            try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
+            let url = outDirectory.appendingPathComponent("metrics.jsonl")
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+            metricsFile = try FileHandle(forWritingTo: url)
+        }
+        defer { try? metricsFile?.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
+        let trainer = PreferenceTrainer(policy: policy, loss: config.loss, config: config.train)
+        let records = try trainer.train(train, evaluator: evaluator, onEval: { record in
+            if let metricsFile {
+                var line = try encoder.encode(record)
+                line.append(0x0A)
+                try metricsFile.write(contentsOf: line)
+            }
+            self.onEval(record)
+        }, onStep: onStep)
+
+        if let outDirectory {
+            let summary = RunSummary(config: config, trainPairs: train.count, evalPairs: eval.count,
+                                     final: records.last!, initial: records.first!)
+            let pretty = JSONEncoder()
+            pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try AtomicFile.write(try pretty.encode(summary), to: outDirectory.appendingPathComponent("summary.json"))
+            if saveCheckpoints {
+                try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
+                                        extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.kind.rawValue]])
+                try GPT2Checkpoint.save(reference, to: outDirectory.appendingPathComponent("reference"),
+                                        extraConfig: ["dpop": ["stage": "reference"]])
+            }
+        }
+        return records
+    }
+}
+
+/// `summary.json`: the configuration and the first and final eval records.
+public struct RunSummary: Codable, Sendable {
+    public var config: PreferenceRunConfig
+    public var trainPairs: Int
+    public var evalPairs: Int
+    public var final: EvalRecord
+    public var initial: EvalRecord
+}
