@@ -63,4 +63,9 @@ public struct PreferencePair: Equatable, Hashable, Sendable {
         }
         return JSONValue.object(members).jsonText
     }
+
+    /// JSONL text of `pairs`: one `jsonLine` per pair, each ending in a newline.
+    public static func jsonl(_ pairs: [PreferencePair]) -> String {
+        pairs.map { $0.jsonLine + "\n" }.joined()
+    }
 }

@@ -73,7 +73,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
-    public init(from decoder: Decoder) throws {
+    public init(from decoder: Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = PreferenceLossConfig(kind: try c.decode(PreferenceLossKind.self, forKey: .kind))
         self = defaults

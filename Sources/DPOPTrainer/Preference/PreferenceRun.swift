@@ -91,7 +91,7 @@ public final class PreferenceRun {
         }
         defer { try? metricsFile?.close() }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
         let trainer = PreferenceTrainer(policy: policy, loss: config.loss, config: config.train)
         let records = try trainer.train(train, evaluator: evaluator, onEval: { record in
@@ -107,7 +107,7 @@ public final class PreferenceRun {
             let summary = RunSummary(config: config, trainPairs: train.count, evalPairs: eval.count,
                                      final: records.last!, initial: records.first!)
             let pretty = JSONEncoder()
-            pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
+            pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             try AtomicFile.write(try pretty.encode(summary), to: outDirectory.appendingPathComponent("summary.json"))
             if saveCheckpoints {
                 try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
