@@ -29,14 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Reuse this reference checkpoint instead of training one.") var reference: String?
 
     @Option(help: "Preference steps.") var steps: Int = 200
-    @Option(help: "Loss: \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var loss: String = "dpop"
-    @Option(help: "β, inverse temperature of the implicit reward.") var beta: Double = 0.1
-    @Option(name: .customLong("lambda"), help: "λ, DPOP's penalty weight.") var lambdaValue: Double = 50
-    @Option(help: "DPOP penalty placement: inside or outside.") var placement: String = "inside"
-    @Option(help: "ε for cdpo and robust.") var epsilon: Double = 0.1
-    @Option(help: "γ for simpo.") var gamma: Double = 0.5
-    @Option(help: "α for orpo and rpo.") var alpha: Double = 1.0
+    @OptionGroup var lossOptions: LossOptions
     @Option(help: "Preference peak learning rate.") var lr: Float = 5e-4
     @Option(help: "Pairs per preference step.") var batch: Int = 16
     @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery: Int = 25
@@ -54,13 +47,7 @@ struct TrainCommand: ParsableCommand {
         guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
         let config = model.config
         try config.validate()
-        guard let kind = PreferenceLossKind(rawValue: loss) else {
-            throw ValidationError("unknown --loss '\(loss)'; choose one of \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard let place = DPOPPlacement(rawValue: placement) else { throw ValidationError("--placement must be inside or outside") }
-        let lossConfig = PreferenceLossConfig(kind: kind, beta: beta, lambda: lambdaValue, placement: place,
-                                              epsilon: epsilon, gamma: gamma, alpha: alpha)
-        try lossConfig.validate()
+        let lossConfig = try lossOptions.config()
 
         let source = try TaskSource.load(data: data, task: task, pairs: pairs, corruption: corruption,
                                           arithSteps: arithSteps...arithSteps, seed: seed, context: config.contextLength)
