@@ -19,7 +19,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed steps.") var steps: Int = 20
     @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
     @Option(help: "Threads for BLAS and the kernels.") var threads: Int = 2
-    @Option(help: "Which step to time: sft.") var loss: String = "sft"
+    @Option(help: "Which step to time: sft, or a preference loss (dpo, dpop, …).") var loss: String = "sft"
+    @Option(help: "β for preference losses.") var beta: Double = 0.1
+    @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue: Double = 50
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
@@ -37,7 +39,11 @@ struct BenchCommand: ParsableCommand {
         let result: BenchmarkResult
         switch loss {
         case "sft": result = try TrainingBenchmark.runSFT(c)
-        default: throw ValidationError("--loss must be sft, got '\(loss)'")
+        default:
+            guard let kind = PreferenceLossKind(rawValue: loss) else {
+                throw ValidationError("--loss must be sft or one of \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
+            }
+            result = try TrainingBenchmark.runPreference(c, loss: PreferenceLossConfig(kind: kind, beta: beta, lambda: lambdaValue))
         }
         print(String(format: "%@ step: %.2f ms median, %.0f tokens/s, %.2f GFLOP/s effective, %d parameters",
                      result.loss, result.sec_per_step_median * 1000, result.tokens_per_s, result.effective_gflops, result.parameters))

@@ -59,6 +59,43 @@ public enum TrainingBenchmark {
         return result(loss: "sft", times: times, model: model, config: c)
     }
 
+    /// Median-timed preference steps: reference log-probs precomputed once by a frozen copy, then
+    /// forward of chosen and rejected rows, the loss's sequence gradients, backward, clip, AdamW.
+    public static func runPreference(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> BenchmarkResult {
+        Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
+        let T = c.promptLength + c.completionLength
+        let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
+        let rows = 2 * c.batch
+        let policy = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+        policy.initializeGPT2(seed: c.seed)
+        let reference = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+        reference.copyParameters(from: policy)
+        let (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
+        reference.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
+        let refLogps = (0..<rows).map { Double(reference.sequenceLogProbs[$0]) }
+        let optimizer = AdamW(layout: policy.layout)
+        var dseq = [Float](repeating: 0, count: rows)
+        var times: [Double] = []
+        for step in 0..<(c.warmup + c.steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            policy.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
+            let pairs = (0..<c.batch).map { k in
+                PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[c.batch + k]),
+                             rc: refLogps[k], rr: refLogps[c.batch + k], nc: c.completionLength, nr: c.completionLength)
+            }
+            let grads = loss.lossAndGradients(pairs).grads
+            for k in 0..<c.batch {
+                dseq[k] = Float(grads[k].dpc)
+                dseq[c.batch + k] = Float(grads[k].dpr)
+            }
+            policy.zeroGradients()
+            policy.backward(dSequenceLogProbs: dseq)
+            optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: 3e-4)
+            if step >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        return result(loss: loss.kind.rawValue, times: times, model: policy, config: c)
+    }
+
     /// Assembles the result record from per-step times.
     public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig) -> BenchmarkResult {
         let sorted = times.sorted()
