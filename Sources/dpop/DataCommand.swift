@@ -1,0 +1,76 @@
+import ArgumentParser
+import DPOPTrainer
+import Foundation
+
+/// `dpop data`: generate built-in preference pairs and describe pair files.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Generate built-in preference data and describe JSONL pair files.",
+        subcommands: [Generate.self, Stats.self]
+    )
+
+    /// `dpop data generate <task>`.
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate preference pairs from a built-in task as JSONL.",
+            subcommands: [Arith.self]
+        )
+    }
+
+    /// `dpop data generate arith`.
+    struct Arith: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Arithmetic word problems with worked steps; rejected answers corrupt the correct one.",
+            discussion: """
+            Prompts look like "Q: Tom has 17 apples and buys 3 bags of 25. How many now?\\nA:" and the chosen
+            completion like " 3*25=75. 17+75=92. The answer is 92.". Corruption modes: step (one intermediate
+            result wrong, the rest unchanged: low edit distance), propagate (one intermediate result wrong and
+            everything after recomputed), final (only the stated answer wrong), resample (another problem's
+            solution: high edit distance). Each line carries id, mode, answer and steps. The same options
+            always give the same bytes, and the same seed gives the same problems whatever the corruption mix.
+            """
+        )
+
+        @Option(help: "Number of pairs.") var pairs: Int = 1000
+        @Option(help: "Equations per solution: K or a range LO-HI, within 1-4.") var steps: String = "2"
+        @Option(help: "Largest number a problem states (5-999).") var maxNumber: Int = 50
+        @Option(help: "Corruption modes MODE[:WEIGHT],… of step, propagate, final, resample; counts follow the weights exactly.")
+        var corruption: String = "step"
+        @Option(help: "Seed.") var seed: UInt64 = 0
+        @Option(help: "Context length every prompt + completion + end-of-text must fit.") var context: Int = 128
+        @Option(help: "Output file (default: standard output).") var out: String?
+
+        func run() throws {
+            let config = ArithTaskConfig(count: pairs, steps: try ArithTaskConfig.parseSteps(steps), maxNumber: maxNumber,
+                                         corruption: try ArithCorruptionMix(parsing: corruption), seed: seed, maxContext: context)
+            let text = PreferencePair.jsonl(try ArithTask.generate(config))
+            if let out {
+                try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
+                FileHandle.standardError.write(Data("wrote \(pairs) pairs to \(out)\n".utf8))
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+
+    /// `dpop data stats FILE`.
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Counts, completion lengths, edit distances, bucket sizes and corruption modes of a pairs file."
+        )
+
+        @Argument(help: "JSONL preference pairs.") var file: String
+        @Option(name: .customLong("bucket"),
+                help: "Edit-distance bucket NAME=LO..HI (repeatable; HI may be inf; n:NAME=LO..HI for normalised distance).")
+        var buckets: [String] = []
+        @Option(help: "Also check every pair fits this context length.") var context: Int?
+        @Option(help: "Width of the longest histogram bar.") var barWidth: Int = 40
+
+        func run() throws {
+            let definitions = buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: buckets)
+            let pairs = try PairsLoader.load(path: file, maxContext: context)
+            print(PairsStatistics(pairs: pairs, buckets: definitions).report(barWidth: barWidth), terminator: "")
+        }
+    }
+}
