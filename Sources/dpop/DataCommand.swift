@@ -23,11 +23,11 @@ struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Arithmetic word problems with worked steps; rejected answers corrupt the correct one.",
             discussion: """
-            Prompts look like "Q: Tom has 17 apples and buys 3 bags of 25. How many now?\\nA:" and the chosen
-            completion like " 3*25=75. 17+75=92. The answer is 92.". Corruption modes: step (one intermediate
-            result wrong, the rest unchanged: low edit distance), propagate (one intermediate result wrong and
-            everything after recomputed), final (only the stated answer wrong), resample (another problem's
-            solution: high edit distance). Each line carries id, mode, answer and steps. The same options
+            Prompts look like "Q: Tom has 17 apples and buys 3 bags of 25. How many now?\\nA:" and the chosen \
+            completion like " 3*25=75. 17+75=92. The answer is 92.". Corruption modes: step (one intermediate \
+            result wrong, the rest unchanged: low edit distance), propagate (one intermediate result wrong and \
+            everything after recomputed), final (only the stated answer wrong), resample (another problem's \
+            solution: high edit distance). Each line carries id, mode, answer and steps. The same options \
             always give the same bytes, and the same seed gives the same problems whatever the corruption mix.
             """
         )
