@@ -5,6 +5,10 @@ public struct ArithTaskConfig: Codable, Equatable, Sendable {
     /// Number of pairs.
     public var count: Int
     /// Number of equations in a worked solution, drawn uniformly from this range per pair (1...4).
+    ///
+    /// Prompt + chosen + end-of-text is about 80 tokens for one step, 100 for two, 124 for three and
+    /// 146 for four (means at maxNumber 50). Problems that do not fit `maxContext` are redrawn, so at
+    /// 128 tokens three-step problems lean short and four-step ones need a context of about 170.
     public var steps: ClosedRange<Int>
     /// Largest number a problem states (≥ 5); intermediate results stay at or below 10 × this.
     public var maxNumber: Int
