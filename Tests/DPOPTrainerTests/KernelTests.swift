@@ -158,7 +158,7 @@ import Testing
         let tokens: [Int32] = [2, 2, 1]
         var dwte = [Float](repeating: 0, count: V * C), dwpe = [Float](repeating: 0, count: T * C)
         let dout: [Float] = [1, 2, 3, 4, 5, 6]
-        Encoder.backward(dwte: &dwte, dwpe: &dwpe, dout: dout, tokens: tokens, B: B, T: T, C: C)
+        TokenEmbedding.backward(dwte: &dwte, dwpe: &dwpe, dout: dout, tokens: tokens, B: B, T: T, C: C)
         #expect(dwte == [0, 0, 5, 6, 4, 6, 0, 0])
         #expect(dwpe == dout)
     }

@@ -115,7 +115,7 @@ public final class GPTModel {
             a.mask.update(repeating: 0, count: BT)
         }
 
-        Encoder.forward(out: a.encoded, tokens: a.tokens, wte: p + lay.wte.offset, wpe: p + lay.wpe.offset,
+        TokenEmbedding.forward(out: a.encoded, tokens: a.tokens, wte: p + lay.wte.offset, wpe: p + lay.wpe.offset,
                         B: B, T: T, C: C)
         for l in 0..<L {
             let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * a.strideBTC
@@ -227,7 +227,7 @@ public final class GPTModel {
                                weight: p + lay.ln1w.offset + l * C, mean: ln1Mean, rstd: ln1Rstd,
                                scratch: a.scratch, N: BT, C: C)
         }
-        Encoder.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
+        TokenEmbedding.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
                          tokens: a.tokens, B: B, T: T, C: C)
     }
 

@@ -1,5 +1,5 @@
-/// Token plus position embedding: the first layer of the model.
-public enum Encoder {
+/// Token plus position embedding, the first layer (llm.c's encoder; renamed so it does not hide Swift.Encoder).
+public enum TokenEmbedding {
     /// out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (B, T, C)
