@@ -12,9 +12,11 @@ let package = Package(
     products: [
         .executable(name: "dpop", targets: ["dpop"]),
         .library(name: "DPOPTrainer", targets: ["DPOPTrainer"]),
+        .library(name: "DPOPExperiments", targets: ["DPOPExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,10 +36,16 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: fastMath + [.swiftLanguageMode(.v5)]
         ),
+        .target(
+            name: "DPOPExperiments",
+            dependencies: ["DPOPTrainer", "CLibGit2", .product(name: "Yams", package: "Yams")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .executableTarget(
             name: "dpop",
             dependencies: [
                 "DPOPTrainer",
+                "DPOPExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -46,6 +54,11 @@ let package = Package(
             name: "DPOPTrainerTests",
             dependencies: ["DPOPTrainer"],
             resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "DPOPExperimentsTests",
+            dependencies: ["DPOPExperiments"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]
