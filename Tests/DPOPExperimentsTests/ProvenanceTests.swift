@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import DPOPExperiments
+
+/// libgit2 provenance against the git command line on a scratch repository.
+@Suite struct ProvenanceTests {
+    static func git(_ args: [String], in dir: URL) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"] + args
+        p.currentDirectoryURL = dir
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = Pipe()
+        try p.run()
+        p.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func commitDirtyFlagAndPatch() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-git-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (none, _) = GitRepository.provenance(at: dir.path)
+        #expect(none.commit == nil && none.note != nil)
+
+        _ = try Self.git(["init", "-q"], in: dir)
+        try "one\n".write(to: dir.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        _ = try Self.git(["add", "a.txt"], in: dir)
+        _ = try Self.git(["commit", "-qm", "first"], in: dir)
+        let head = try Self.git(["rev-parse", "HEAD"], in: dir)
+        let (clean, cleanDiff) = GitRepository.provenance(at: dir.path)
+        #expect(clean.commit == head)
+        #expect(clean.branch == "main")
+        #expect(!clean.dirty && cleanDiff == nil)
+
+        // Results written inside the repo must not make it dirty.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("results/x"), withIntermediateDirectories: true)
+        try "{}".write(to: dir.appendingPathComponent("results/x/run.json"), atomically: true, encoding: .utf8)
+        #expect(!GitRepository.provenance(at: dir.path, excluding: ["results/"]).0.dirty)
+
+        try "two\n".write(to: dir.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try "new\n".write(to: dir.appendingPathComponent("b.txt"), atomically: true, encoding: .utf8)
+        let (dirty, patch) = GitRepository.provenance(at: dir.path, excluding: ["results/"])
+        #expect(dirty.dirty)
+        #expect(dirty.changedFiles == ["a.txt", "b.txt"])
+        #expect(patch?.contains("-one") == true && patch?.contains("+two") == true && patch?.contains("+new") == true)
+        #expect(patch?.contains("run.json") == false)
+    }
+}
