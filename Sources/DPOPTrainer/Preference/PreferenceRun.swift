@@ -12,6 +12,9 @@ public final class PreferenceRun {
     public var onStep: (PreferenceStepReport) -> Void = { _ in }
     /// Called after every evaluation.
     public var onEval: (EvalRecord) -> Void = { _ in }
+    /// Reference log-probs of `pairs` (same order) computed earlier, e.g. read from a cache; when nil
+    /// they are computed from the reference model.
+    public var referenceScores: ReferenceScores?
 
     public init(config: PreferenceRunConfig, pairs: [PreferencePair],
                 answerCheck: ((PreferencePair, String) -> Bool?)? = nil) {
@@ -60,8 +63,23 @@ public final class PreferenceRun {
             reference = try trainReference(on: train)
         }
         // Reference log-probs once, before the loop; the reference never runs inside it.
-        SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
-        SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
+        if let scores = referenceScores, scores.chosen.count == pairs.count {
+            var index: [PreferencePair: Int] = [:]
+            for (i, p) in pairs.enumerated() { index[p] = i }
+            func attach(_ list: inout [PreparedPair]) {
+                for k in list.indices {
+                    let i = index[list[k].pair]!
+                    list[k].referenceChosen = scores.chosen[i]
+                    list[k].referenceRejected = scores.rejected[i]
+                    list[k].referenceChosenTokens = scores.chosenTokens[i]
+                }
+            }
+            attach(&train)
+            attach(&eval)
+        } else {
+            SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
+            SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
+        }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? []
         if let only = config.trainBucket {
@@ -117,6 +135,28 @@ public final class PreferenceRun {
             }
         }
         return records
+    }
+}
+
+/// Reference-model log-probs of a list of pairs, in its order: what a reference cache stores.
+public struct ReferenceScores: Codable, Equatable, Sendable {
+    public var chosen: [Double]
+    public var rejected: [Double]
+    /// Per-token log-probs of each chosen completion (bytes and end-of-text).
+    public var chosenTokens: [[Float]]
+
+    public init(chosen: [Double], rejected: [Double], chosenTokens: [[Float]]) {
+        self.chosen = chosen
+        self.rejected = rejected
+        self.chosenTokens = chosenTokens
+    }
+
+    /// Scores every pair with `reference`.
+    public static func compute(reference: GPTModel, pairs: [PreferencePair]) -> ReferenceScores {
+        let prepared = pairs.map { PreparedPair($0, buckets: nil) }
+        let c = SequenceScorer.score(reference, prepared.map(\.chosen), keepTokens: true)
+        let r = SequenceScorer.score(reference, prepared.map(\.rejected))
+        return ReferenceScores(chosen: c.sums, rejected: r.sums, chosenTokens: c.tokens)
     }
 }
 
