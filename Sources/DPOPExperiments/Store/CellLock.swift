@@ -1,0 +1,56 @@
+import DPOPTrainer
+import Foundation
+
+/// A lock file claiming a cell (or a cache entry): created with O_EXCL, holding the owner's pid,
+/// host and, under Slurm, job id; stale once that process is gone.
+public struct CellLock: Codable, Sendable {
+    public var pid: Int32
+    public var host: String
+    public var started: String
+    public var slurmJob: String?
+
+    /// True while the owning process exists (on this host); locks of other hosts count as alive
+    /// unless their Slurm job has ended (checked by the caller).
+    public var isAlive: Bool {
+        guard host == ProcessInfo.processInfo.hostName else { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Reads a lock file.
+    public static func read(_ url: URL) -> CellLock? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return try? JSONDecoder().decode(CellLock.self, from: data)
+    }
+
+    /// Tries to claim `url`: true when this process now holds it. A stale lock is removed and retried.
+    public static func acquire(_ url: URL) throws -> Bool {
+        let env = ProcessInfo.processInfo.environment
+        let slurm = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? env["SLURM_JOB_ID"]
+        let me = CellLock(pid: getpid(), host: ProcessInfo.processInfo.hostName,
+                          started: ISO8601DateFormatter().string(from: Date()), slurmJob: slurm)
+        let data = try JSONEncoder().encode(me)
+        for _ in 0..<2 {
+            let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            if fd >= 0 {
+                _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                return true
+            }
+            guard errno == EEXIST else {
+                throw DPOPError.io(path: url.path, message: "cannot create lock: \(String(cString: strerror(errno)))")
+            }
+            if let existing = read(url), existing.isAlive { return false }
+            // An unreadable lock may be one being written right now; give its writer a moment.
+            if read(url) == nil { usleep(200_000); if read(url) == nil { try? FileManager.default.removeItem(at: url) }; continue }
+            try? FileManager.default.removeItem(at: url)
+        }
+        return false
+    }
+
+    /// Releases a lock this process holds.
+    public static func release(_ url: URL) {
+        if let lock = read(url), lock.pid == getpid(), lock.host == ProcessInfo.processInfo.hostName {
+            try? FileManager.default.removeItem(at: url)
+        }
+    }
+}

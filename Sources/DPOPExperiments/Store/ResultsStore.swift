@@ -1,0 +1,65 @@
+import DPOPTrainer
+import Foundation
+
+/// The results folder of one experiment: `spec.yaml`, `runs/<cell-id>/`, locks and logs.
+///
+/// A cell's files are written in a work folder and renamed into `runs/<id>` in one step, so a crash
+/// or kill never leaves a half-written result where a finished one would be; a cell that was
+/// running when its process died is found by its stale lock and runs again.
+public struct ResultsStore: Sendable {
+    /// `<results root>/<experiment name>`.
+    public let root: URL
+    public let experiment: String
+
+    public init(resultsRoot: URL, experiment: String) {
+        self.root = resultsRoot.appendingPathComponent(experiment)
+        self.experiment = experiment
+    }
+
+    public var runsDirectory: URL { root.appendingPathComponent("runs") }
+    public var locksDirectory: URL { root.appendingPathComponent("locks") }
+    public var logsDirectory: URL { root.appendingPathComponent("logs") }
+
+    public func runDirectory(_ id: String) -> URL { runsDirectory.appendingPathComponent(id) }
+    public func lockFile(_ id: String) -> URL { locksDirectory.appendingPathComponent("\(id).lock") }
+    public func logFile(_ id: String) -> URL { logsDirectory.appendingPathComponent("\(id).log") }
+
+    /// Creates the folders and records the spec: `spec.yaml` is the latest, `spec-<sha12>.yaml` keeps
+    /// every revision that ran.
+    public func prepare(specText: String) throws -> String {
+        let fm = FileManager.default
+        for dir in [root, runsDirectory, locksDirectory, logsDirectory] {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        let sha = SHA256.hex(Array(specText.utf8))
+        let revision = root.appendingPathComponent("spec-\(sha.prefix(12)).yaml")
+        if !fm.fileExists(atPath: revision.path) {
+            try AtomicFile.write(Data(specText.utf8), to: revision)
+        }
+        try AtomicFile.write(Data(specText.utf8), to: root.appendingPathComponent("spec.yaml"))
+        return sha
+    }
+
+    /// Moves a completed work folder into `runs/<id>`, replacing an older (failed) attempt.
+    public func publish(workDirectory: URL, id: String) throws {
+        let fm = FileManager.default
+        let target = runDirectory(id)
+        if fm.fileExists(atPath: target.path) {
+            let trash = runsDirectory.appendingPathComponent(".replaced-\(id)-\(getpid())-\(Int(Date().timeIntervalSince1970))")
+            try fm.moveItem(at: target, to: trash)
+            try? fm.removeItem(at: trash)
+        }
+        guard rename(workDirectory.path, target.path) == 0 else {
+            throw DPOPError.io(path: target.path, message: "rename from \(workDirectory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A fresh work folder for a cell attempt.
+    public func makeWorkDirectory(_ id: String) throws -> URL {
+        let url = runsDirectory.appendingPathComponent(".work-\(id)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+}
