@@ -13,10 +13,12 @@ let package = Package(
         .executable(name: "dpop", targets: ["dpop"]),
         .library(name: "DPOPTrainer", targets: ["DPOPTrainer"]),
         .library(name: "DPOPExperiments", targets: ["DPOPExperiments"]),
+        .library(name: "DPOPReports", targets: ["DPOPReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -41,11 +43,18 @@ let package = Package(
             dependencies: ["DPOPTrainer", "CLibGit2", .product(name: "Yams", package: "Yams")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        .target(
+            name: "DPOPReports",
+            dependencies: ["DPOPExperiments", "DPOPTrainer", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .executableTarget(
             name: "dpop",
             dependencies: [
                 "DPOPTrainer",
                 "DPOPExperiments",
+                "DPOPReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -53,6 +62,12 @@ let package = Package(
         .testTarget(
             name: "DPOPTrainerTests",
             dependencies: ["DPOPTrainer"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "DPOPReportsTests",
+            dependencies: ["DPOPReports"],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
