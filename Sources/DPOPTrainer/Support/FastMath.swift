@@ -5,8 +5,11 @@ public enum FastMath {
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
         let clamped = min(max(x, -87.3), 88.7)
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-        // ln2 split in two so r keeps full precision
+        // Round to nearest by adding 1.5·2^23: the sum's low mantissa bits then hold n as an integer.
+        // Plain SSE2 adds, where `rounded()` and Int32(_:) kept the loop from vectorising well.
+        let magic: Float = 12_582_912
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
         let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p: Float = 1.987_569_1e-4
         p = p * r + 1.398_199_9e-3
@@ -17,7 +20,7 @@ public enum FastMath {
         p = p * r * r + r + 1
         // 2^n for n in [-126, 127]; n = 128 only when clamped is near 88.7, where the result is
         // within float range after the split below.
-        let ni = Int32(n)
+        let ni = Int32(bitPattern: shifted.bitPattern &- magic.bitPattern)
         let half = ni >> 1
         let scaleA = Float(bitPattern: UInt32(bitPattern: (half + 127) << 23))
         let scaleB = Float(bitPattern: UInt32(bitPattern: (ni - half + 127) << 23))
