@@ -197,3 +197,56 @@ import Testing
         #expect(da == [1.5, 0] && db == [2.5, 1])
     }
 }
+
+/// The overwrite variants the model uses to skip zeroing scratch gradients equal accumulating into zeros.
+@Suite struct OverwriteVariantTests {
+    @Test func overwriteEqualsAccumulateIntoZeros() {
+        let N = 6, C = 8, OC = 5, B = 2, T = 3, NH = 2
+        let garbage = GradientCheck.random(4096, seed: 99, scale: 50)
+        func fresh(_ n: Int, zero: Bool) -> [Float] { zero ? [Float](repeating: 0, count: n) : Array(garbage.prefix(n)) }
+
+        let inp = GradientCheck.random(N * C, seed: 1), w = GradientCheck.random(OC * C, seed: 2)
+        let dout = GradientCheck.random(N * OC, seed: 3), ones = [Float](repeating: 1, count: N)
+        var a = fresh(N * C, zero: true), b = fresh(N * C, zero: false)
+        var dw1 = [Float](repeating: 0, count: OC * C), dw2 = dw1
+        Matmul.backward(dinp: &a, dweight: &dw1, dbias: nil, dout: dout, inp: inp, weight: w, ones: ones, N: N, C: C, OC: OC)
+        Matmul.backward(accumulateInput: false, dinp: &b, dweight: &dw2, dbias: nil, dout: dout, inp: inp, weight: w, ones: ones, N: N, C: C, OC: OC)
+        #expect(a == b && dw1 == dw2)
+
+        let x = GradientCheck.random(64, seed: 4), dg = GradientCheck.random(64, seed: 5)
+        var g1 = fresh(64, zero: true), g2 = fresh(64, zero: false)
+        GELU.backward(dinp: &g1, inp: x, dout: dg, N: 64)
+        GELU.backward(accumulate: false, dinp: &g2, inp: x, dout: dg, N: 64)
+        #expect(g1 == g2)
+
+        let qkv = GradientCheck.random(B * T * 3 * C, seed: 6), da = GradientCheck.random(B * T * C, seed: 7)
+        var out = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+        Attention.forward(out: &out, att: &att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T * T)
+        var q1 = fresh(qkv.count, zero: true), q2 = fresh(qkv.count, zero: false)
+        Attention.backward(dqkv: &q1, dout: da, qkv: qkv, att: att, scratch: &scratch, B: B, T: T, C: C, NH: NH)
+        Attention.backward(accumulate: false, dqkv: &q2, dout: da, qkv: qkv, att: att, scratch: &scratch, B: B, T: T, C: C, NH: NH)
+        for i in 0..<q1.count { #expect(abs(q1[i] - q2[i]) < 1e-6) }
+
+        let V = 7
+        let logits = GradientCheck.random(B * T * V, seed: 8), targets: [Int32] = [1, 2, 3, 4, 5, 6]
+        let mask: [Float] = [0, 1, 1, 1, 0, 1]
+        var probs = [Float](repeating: 0, count: B * T * V), tok = [Float](repeating: 0, count: B * T), seq = [Float](repeating: 0, count: B)
+        CrossEntropy.forward(probs: &probs, tokenLogp: &tok, seqLogp: &seq, logits: logits, targets: targets, mask: mask, B: B, T: T, V: V)
+        var l1 = fresh(B * T * V, zero: true), l2 = fresh(B * T * V, zero: false)
+        CrossEntropy.backward(dlogits: &l1, dseq: [0.5, -2], probs: probs, targets: targets, mask: mask, B: B, T: T, V: V)
+        CrossEntropy.backward(accumulate: false, dlogits: &l2, dseq: [0.5, -2], probs: probs, targets: targets, mask: mask, B: B, T: T, V: V)
+        #expect(l1 == l2)
+
+        let lnIn = GradientCheck.random(N * C, seed: 9), lnW = GradientCheck.random(C, seed: 10), lnB = GradientCheck.random(C, seed: 11)
+        var lnOut = [Float](repeating: 0, count: N * C), mean = [Float](repeating: 0, count: N), rstd = mean
+        LayerNorm.forward(out: &lnOut, mean: &mean, rstd: &rstd, inp: lnIn, weight: lnW, bias: lnB, N: N, C: C)
+        var lnScratch = [Float](repeating: 0, count: Parallel.maxWorkers * 2 * C)
+        var d1 = fresh(N * C, zero: true), d2 = fresh(N * C, zero: false)
+        var w1 = [Float](repeating: 0, count: C), b1 = w1, w2 = w1, b2 = w1
+        let dl = GradientCheck.random(N * C, seed: 12)
+        LayerNorm.backward(dinp: &d1, dweight: &w1, dbias: &b1, dout: dl, inp: lnIn, weight: lnW, mean: mean, rstd: rstd, scratch: &lnScratch, N: N, C: C)
+        LayerNorm.backward(accumulateInput: false, dinp: &d2, dweight: &w2, dbias: &b2, dout: dl, inp: lnIn, weight: lnW, mean: mean, rstd: rstd, scratch: &lnScratch, N: N, C: C)
+        #expect(d1 == d2 && w1 == w2 && b1 == b2)
+    }
+}

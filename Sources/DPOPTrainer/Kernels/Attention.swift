@@ -45,9 +45,10 @@ public enum Attention {
         }
     }
 
-    /// Accumulates dqkv from dout. `scratch` holds maxWorkers × T·T floats for dP.
-    /// Parallel over (b, h): every (b, h) writes a disjoint slice of dqkv.
+    /// Accumulates dqkv from dout (overwrites it with `accumulate: false`). `scratch` holds
+    /// maxWorkers × T·T floats for dP. Parallel over (b, h): every (b, h) writes a disjoint slice of dqkv.
     public static func backward(
+        accumulate: Bool = true,
         dqkv: UnsafeMutablePointer<Float>,    // (B, T, 3C)
         dout: UnsafePointer<Float>,           // (B, T, C)
         qkv: UnsafePointer<Float>,            // (B, T, 3C)
@@ -59,6 +60,7 @@ public enum Attention {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let C3 = 3 * C
+        let beta: Float = accumulate ? 1 : 0
         Parallel.forChunks(B * NH) { chunk, range in
             let dp = scratch + chunk * T * T
             for bh in range {
@@ -73,7 +75,7 @@ public enum Attention {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
                             1, d, Int32(C), v, Int32(C3), 0, dp, Int32(T))
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                            1, p, Int32(T), d, Int32(C), 1, dv, Int32(C3))
+                            1, p, Int32(T), d, Int32(C), beta, dv, Int32(C3))
                 // softmax backward (P is 0 above the diagonal, so dS is too), times the q·k scale
                 for t in 0..<T {
                     let prow = p + t * T, drow = dp + t * T
@@ -83,9 +85,9 @@ public enum Attention {
                 }
                 // dq += dS · k ; dk += dSᵀ · q
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                            1, dp, Int32(T), k, Int32(C3), 1, dq, Int32(C3))
+                            1, dp, Int32(T), k, Int32(C3), beta, dq, Int32(C3))
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                            1, dp, Int32(T), q, Int32(C3), 1, dk, Int32(C3))
+                            1, dp, Int32(T), q, Int32(C3), beta, dk, Int32(C3))
             }
         }
     }

@@ -43,7 +43,9 @@ public enum CrossEntropy {
     }
 
     /// dlogits += dseq[b] · mask · (onehot(target) − probs): the gradient of Σ_b dseq[b] · seqLogp[b].
+    /// With `accumulate: false` dlogits is overwritten (masked rows become 0).
     public static func backward(
+        accumulate: Bool = true,
         dlogits: UnsafeMutablePointer<Float>,   // (B, T, V)
         dseq: UnsafePointer<Float>,             // (B)
         probs: UnsafePointer<Float>,            // (B, T, V)
@@ -54,10 +56,17 @@ public enum CrossEntropy {
         Parallel.forChunks(B * T, minimumPerChunk: 16) { _, rows in
             for row in rows {
                 let g = dseq[row / T] * mask[row]
-                if g == 0 { continue }
-                let p = probs + row * V
                 let d = dlogits + row * V
-                for v in 0..<V { d[v] -= g * p[v] }
+                if g == 0 {
+                    if !accumulate { d.update(repeating: 0, count: V) }
+                    continue
+                }
+                let p = probs + row * V
+                if accumulate {
+                    for v in 0..<V { d[v] -= g * p[v] }
+                } else {
+                    for v in 0..<V { d[v] = -g * p[v] }
+                }
                 d[Int(targets[row])] += g
             }
         }

@@ -15,8 +15,8 @@ public enum GELU {
         }
     }
 
-    /// dinp += dout · gelu'(x)
-    public static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    /// dinp += dout · gelu'(x); with `accumulate: false`, dinp = dout · gelu'(x).
+    public static func backward(accumulate: Bool = true, dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                 dout: UnsafePointer<Float>, N: Int) {
         Parallel.forChunks(N, minimumPerChunk: 4096) { _, range in
             for i in range {
@@ -26,7 +26,8 @@ public enum GELU {
                 let th = FastMath.tanh(arg)
                 let sech2 = 1 - th * th
                 let grad = 0.5 * (1 + th) + x * 0.5 * sech2 * scale * (1 + 3 * 0.044715 * x * x)
-                dinp[i] += grad * dout[i]
+                // a branch the compiler hoists; 0·dinp would keep a NaN left in a scratch buffer
+                if accumulate { dinp[i] += grad * dout[i] } else { dinp[i] = grad * dout[i] }
             }
         }
     }

@@ -33,9 +33,11 @@ public enum LayerNorm {
         }
     }
 
-    /// Accumulates dinp, dweight and dbias; weight and bias gradients are summed per chunk in
-    /// `scratch` (maxWorkers × 2C floats) so rows can run in parallel without races.
+    /// Accumulates dinp, dweight and dbias (dinp is overwritten with `accumulateInput: false`); weight
+    /// and bias gradients are summed per chunk in `scratch` (maxWorkers × 2C floats) so rows can run
+    /// in parallel without races.
     public static func backward(
+        accumulateInput: Bool = true,
         dinp: UnsafeMutablePointer<Float>,    // (N, C)
         dweight: UnsafeMutablePointer<Float>, // (C)
         dbias: UnsafeMutablePointer<Float>,   // (C)
@@ -71,7 +73,8 @@ public enum LayerNorm {
                     let dnorm = weight[i] * d[i]
                     db[i] += d[i]
                     dw[i] += norm * d[i]
-                    di[i] += (dnorm - dnormMean - norm * dnormNormMean) * s
+                    let g = (dnorm - dnormMean - norm * dnormNormMean) * s
+                    if accumulateInput { di[i] += g } else { di[i] = g }
                 }
             }
         }

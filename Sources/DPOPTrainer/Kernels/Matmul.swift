@@ -28,7 +28,9 @@ public enum Matmul {
     }
 
     /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout. `ones` holds at least N ones.
+    /// With `accumulateInput: false`, dinp is overwritten instead, which spares the caller zeroing it.
     public static func backward(
+        accumulateInput: Bool = true,
         dinp: UnsafeMutablePointer<Float>,    // (N, C)
         dweight: UnsafeMutablePointer<Float>, // (OC, C)
         dbias: UnsafeMutablePointer<Float>?,  // (OC)
@@ -41,7 +43,7 @@ public enum Matmul {
         _ = singleThreadedBLAS
         Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(C), Int32(OC),
-                        1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), 1,
+                        1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), accumulateInput ? 1 : 0,
                         dinp + rows.lowerBound * C, Int32(C))
         }
         Parallel.forChunks(OC, minimumPerChunk: 16) { _, outs in

@@ -170,18 +170,17 @@ public final class GPTModel {
         let p = parameters, g = gradients, lay = layout, a = acts
         a.dseq.update(from: dSequenceLogProbs, count: B)
 
-        a.dlogits.update(repeating: 0, count: BT * V)
-        CrossEntropy.backward(dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
+        CrossEntropy.backward(accumulate: false, dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
                               mask: a.mask, B: B, T: T, V: V)
-        a.dln.update(repeating: 0, count: BT * C)
-        Matmul.backward(dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
+        Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
                         weight: p + lay.wte.offset, ones: a.ones, N: BT, C: C, OC: V)
-        a.dresidual.update(repeating: 0, count: BT * C)
         let last = a.residual3 + (L - 1) * a.strideBTC
-        LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
+        LayerNorm.backward(accumulateInput: false, dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
                            dout: a.dln, inp: last, weight: p + lay.lnfw.offset, mean: a.lnfMean,
                            rstd: a.lnfRstd, scratch: a.scratch, N: BT, C: C)
 
+        // Scratch gradients (dln, datty, dqkv, dfch…) are overwritten by the first kernel that writes
+        // them, so they need no zeroing; parameter gradients and dresidual accumulate.
         // Residual adds pass the gradient through unchanged, so `dresidual` is at once the gradient
         // of residual3, of fcproj, of residual2 and of attproj; the branches accumulate into it.
         for l in stride(from: L - 1, through: 0, by: -1) {
@@ -195,14 +194,11 @@ public final class GPTModel {
             let fch = a.fch + l * 4 * a.strideBTC, fchGelu = a.fchGelu + l * 4 * a.strideBTC
 
             // MLP branch: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2))))
-            a.dfchGelu.update(repeating: 0, count: BT * 4 * C)
-            Matmul.backward(dinp: a.dfchGelu, dweight: g + lay.fcprojw.offset + l * C * 4 * C,
+            Matmul.backward(accumulateInput: false, dinp: a.dfchGelu, dweight: g + lay.fcprojw.offset + l * C * 4 * C,
                             dbias: g + lay.fcprojb.offset + l * C, dout: a.dresidual, inp: fchGelu,
                             weight: p + lay.fcprojw.offset + l * C * 4 * C, ones: a.ones, N: BT, C: 4 * C, OC: C)
-            a.dfch.update(repeating: 0, count: BT * 4 * C)
-            GELU.backward(dinp: a.dfch, inp: fch, dout: a.dfchGelu, N: BT * 4 * C)
-            a.dln.update(repeating: 0, count: BT * C)
-            Matmul.backward(dinp: a.dln, dweight: g + lay.fcw.offset + l * 4 * C * C,
+            GELU.backward(accumulate: false, dinp: a.dfch, inp: fch, dout: a.dfchGelu, N: BT * 4 * C)
+            Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.fcw.offset + l * 4 * C * C,
                             dbias: g + lay.fcb.offset + l * 4 * C, dout: a.dfch, inp: ln2,
                             weight: p + lay.fcw.offset + l * 4 * C * C, ones: a.ones, N: BT, C: C, OC: 4 * C)
             LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln2w.offset + l * C,
@@ -211,15 +207,12 @@ public final class GPTModel {
                                scratch: a.scratch, N: BT, C: C)
 
             // Attention branch: residual2 = residual + attproj(attention(qkv(ln1(residual))))
-            a.datty.update(repeating: 0, count: BT * C)
-            Matmul.backward(dinp: a.datty, dweight: g + lay.attprojw.offset + l * C * C,
+            Matmul.backward(accumulateInput: false, dinp: a.datty, dweight: g + lay.attprojw.offset + l * C * C,
                             dbias: g + lay.attprojb.offset + l * C, dout: a.dresidual, inp: atty,
                             weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, N: BT, C: C, OC: C)
-            a.dqkv.update(repeating: 0, count: BT * 3 * C)
-            Attention.backward(dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
+            Attention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
                                B: B, T: T, C: C, NH: NH)
-            a.dln.update(repeating: 0, count: BT * C)
-            Matmul.backward(dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
+            Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
                             dbias: g + lay.qkvb.offset + l * 3 * C, dout: a.dqkv, inp: ln1,
                             weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, N: BT, C: C, OC: 3 * C)
             LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln1w.offset + l * C,
