@@ -250,3 +250,19 @@ import Testing
         #expect(d1 == d2 && w1 == w2 && b1 == b2)
     }
 }
+
+@Suite struct VectorReduceTests {
+    @Test func matchesScalarLoopsForEveryLength() {
+        for n in [1, 3, 7, 8, 9, 16, 31, 257] {
+            let a = GradientCheck.random(n, seed: UInt64(n), scale: 3), b = GradientCheck.random(n, seed: UInt64(n) + 100)
+            let sum = a.reduce(0.0) { $0 + Double($1) }
+            let mean = Float(sum / Double(n))
+            let squares = a.reduce(0.0) { $0 + Double(($1 - mean) * ($1 - mean)) }
+            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+            #expect(abs(Double(VectorReduce.sum(a, n)) - sum) < 1e-4)
+            #expect(abs(Double(VectorReduce.sumOfSquares(a, n, shift: mean)) - squares) < 1e-3)
+            #expect(abs(Double(VectorReduce.dot(a, b, n)) - dot) < 1e-4)
+            #expect(VectorReduce.max(a, n) == a.max()!)
+        }
+    }
+}

@@ -27,15 +27,9 @@ public enum Attention {
                             scale, q, Int32(C3), k, Int32(C3), 0, p, Int32(T))
                 for t in 0..<T {
                     let row = p + t * T
-                    var maxv = -Float.greatestFiniteMagnitude
-                    for t2 in 0...t where row[t2] > maxv { maxv = row[t2] }
-                    var sum: Float = 0
-                    for t2 in 0...t {
-                        let e = FastMath.exp(row[t2] - maxv)
-                        row[t2] = e
-                        sum += e
-                    }
-                    let inv = 1 / sum
+                    let maxv = VectorReduce.max(row, t + 1)
+                    for t2 in 0...t { row[t2] = FastMath.exp(row[t2] - maxv) }
+                    let inv = 1 / VectorReduce.sum(row, t + 1)
                     for t2 in 0...t { row[t2] *= inv }
                     for t2 in (t + 1)..<T { row[t2] = 0 }
                 }
@@ -79,8 +73,7 @@ public enum Attention {
                 // softmax backward (P is 0 above the diagonal, so dS is too), times the q·k scale
                 for t in 0..<T {
                     let prow = p + t * T, drow = dp + t * T
-                    var dot: Float = 0
-                    for t2 in 0...t { dot += prow[t2] * drow[t2] }
+                    let dot = VectorReduce.dot(prow, drow, t + 1)
                     for t2 in 0..<T { drow[t2] = prow[t2] * (drow[t2] - dot) * scale }
                 }
                 // dq += dS · k ; dk += dSᵀ · q

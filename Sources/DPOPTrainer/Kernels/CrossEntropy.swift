@@ -22,14 +22,9 @@ public enum CrossEntropy {
                 }
                 let l = logits + row * V
                 let p = probs + row * V
-                var maxv = -Float.greatestFiniteMagnitude
-                for v in 0..<V where l[v] > maxv { maxv = l[v] }
-                var sum: Float = 0
-                for v in 0..<V {
-                    let e = FastMath.exp(l[v] - maxv)
-                    p[v] = e
-                    sum += e
-                }
+                let maxv = VectorReduce.max(l, V)
+                for v in 0..<V { p[v] = FastMath.exp(l[v] - maxv) }
+                let sum = VectorReduce.sum(p, V)
                 let inv = 1 / sum
                 for v in 0..<V { p[v] *= inv }
                 tokenLogp[row] = l[Int(targets[row])] - maxv - logf(sum)

@@ -15,15 +15,8 @@ public enum LayerNorm {
         Parallel.forChunks(N, minimumPerChunk: 32) { _, rows in
             for row in rows {
                 let x = inp + row * C
-                var m: Float = 0
-                for i in 0..<C { m += x[i] }
-                m /= Float(C)
-                var v: Float = 0
-                for i in 0..<C {
-                    let d = x[i] - m
-                    v += d * d
-                }
-                v /= Float(C)
+                let m = VectorReduce.sum(x, C) / Float(C)
+                let v = VectorReduce.sumOfSquares(x, C, shift: m) / Float(C)
                 let s = 1 / (v + epsilon).squareRoot()
                 let o = out + row * C
                 for i in 0..<C { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
