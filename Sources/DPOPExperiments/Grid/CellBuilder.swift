@@ -1,0 +1,184 @@
+import DPOPTrainer
+import Foundation
+
+/// Turns one combination of axis values into a validated `CellConfig`, reporting what is wrong at the value that caused it.
+///
+/// Checks here are the ones that depend on more than one setting (embedding vs heads, ε for `robust`,
+/// context for the arith task, buckets vs `normalised`) plus the trainer's own `validate()` as a backstop.
+struct CellBuilder {
+    let document: SpecDocument
+    let log: DiagnosticLog
+    /// Absolute folder of the spec; `data.path` is relative to it.
+    let specDirectory: String
+
+    /// A built cell: the config for the runner and the one its id hashes (data path as written, not absolute).
+    struct Built {
+        var config: CellConfig
+        var idConfig: CellConfig
+    }
+
+    /// Builds the cell whose axis settings are `assigned` (canonical path → value); nil after reporting if it is invalid.
+    func build(_ assigned: [String: LocatedValue]) -> Built? {
+        var ok = true
+        func value(_ key: SpecKey) -> LocatedValue? { assigned[key.path] ?? document.base(key) }
+        func key(_ path: String) -> SpecKey { SpecKey.axis(named: path)! }
+        func int(_ path: String) -> Int { value(key(path))?.value.intValue ?? key(path).defaultValue?.intValue ?? 0 }
+        func double(_ path: String) -> Double { value(key(path))?.value.doubleValue ?? key(path).defaultValue?.doubleValue ?? 0 }
+        func string(_ path: String) -> String { value(key(path))?.value.stringValue ?? key(path).defaultValue?.stringValue ?? "" }
+        func uint(_ path: String) -> UInt64 { value(key(path))?.value.uintValue ?? 0 }
+        /// Where to report a problem involving `paths`: an axis value first (it is what differs between cells), then a written key.
+        func blame(_ paths: [String], fallback: SpecPosition? = nil) -> SpecPosition {
+            for p in paths { if let at = assigned[p]?.position { return at } }
+            for p in paths { if let at = document.settings[p]?.position { return at } }
+            return fallback ?? document.rootPosition
+        }
+        func fail(_ message: String, at position: SpecPosition, hint: String? = nil) {
+            ok = false
+            log.error(message, at: position, hint: hint)
+        }
+
+        // Data source: the built-in task or a file, never both.
+        let taskValue = value(key("data.task"))
+        let pathValue = value(key("data.path"))
+        var task: String? = taskValue?.value.stringValue
+        var path: String?
+        var idPath: String?
+        switch (taskValue, pathValue) {
+        case (_?, _?):
+            fail("data.task and data.path are both set; a cell reads the built-in task or a file, not both",
+                 at: blame(["data.path", "data.task"]), hint: "keep one of them")
+        case (nil, let p?):
+            idPath = p.value.stringValue
+            path = idPath.map { SpecReader.resolve($0, in: specDirectory) }
+        case (_, nil):
+            if task == nil, let at = document.dataPosition {
+                fail("data needs 'task: arith' (the built-in arithmetic pairs) or 'path: FILE' (a JSONL pairs file)", at: at)
+            }
+            task = task ?? "arith"
+        }
+
+        let context = int("model.context")
+        // Arith-only fields start at their defaults and keep them for file-backed cells, so they cannot split those ids.
+        func builtIn(_ path: String) -> SpecValue { key(path).defaultValue! }
+        var data = ExperimentDataSpec(task: task, path: path, pairs: builtIn("data.pairs").intValue!,
+                                      corruption: builtIn("data.corruption").stringValue!, steps: builtIn("data.steps").intValue!,
+                                      maxNumber: builtIn("data.max_number").intValue!, seed: builtIn("data.seed").uintValue!,
+                                      evalFraction: double("data.eval_fraction"), buckets: [])
+        if task != nil {
+            data.pairs = int("data.pairs")
+            data.corruption = string("data.corruption")
+            data.steps = int("data.steps")
+            data.maxNumber = int("data.max_number")
+            data.seed = uint("data.seed")
+            if context < 64 {
+                fail("model.context must be at least 64 for the arith task, got \(context)", at: blame(["model.context"]),
+                     hint: "two-step problems need about 100 tokens")
+            }
+            do {
+                try ArithTaskConfig(count: data.pairs, steps: data.steps...data.steps, maxNumber: data.maxNumber,
+                                    corruption: try ArithCorruptionMix(parsing: data.corruption), seed: data.seed,
+                                    maxContext: context).validate()
+            } catch let error as DPOPError where context >= 64 {
+                fail(SpecReader.message(error), at: blame(["data.steps", "data.max_number", "data.pairs", "data.corruption"],
+                                                          fallback: document.dataPosition))
+            } catch {}
+        } else {
+            for k in SpecKey.all where k.arithOnly {
+                if let at = assigned[k.path]?.position ?? document.settings[k.path]?.position {
+                    fail("\(k.path) only applies to the built-in arith task, and this cell reads data.path", at: at,
+                         hint: "remove it; a pairs file is used whole")
+                }
+            }
+        }
+
+        // Buckets: every definition on the scale `normalised` picks, in spec order.
+        let normalised = value(key("data.normalised"))?.value.boolValue ?? false
+        var parsed: [EditDistanceBuckets.Bucket] = []
+        for def in document.buckets {
+            let bucket = EditDistanceBuckets.Bucket(name: def.name, lo: def.lo, hi: def.hi,
+                                                    scale: normalised ? .normalised : .absolute)
+            func f(_ x: Double) -> String { SpecValue.double(x).description }
+            if def.lo > def.hi {
+                fail("bucket '\(def.name)': lower bound \(f(def.lo)) is above upper bound \(f(def.hi))", at: def.position)
+            } else if !normalised, def.lo != def.lo.rounded() || (def.hi.isFinite && def.hi != def.hi.rounded()) {
+                fail("bucket '\(def.name)': bounds of absolute edit distance are whole numbers of tokens, got [\(f(def.lo)), \(f(def.hi))]",
+                     at: def.position, hint: "set data.normalised: true for distances divided by the longer completion's length")
+            } else if normalised, def.lo > 1 || (def.hi.isFinite && def.hi > 1) {
+                fail("bucket '\(def.name)': normalised edit distances lie in [0, 1], got [\(f(def.lo)), \(f(def.hi))]",
+                     at: def.position, hint: "data.normalised: true makes every bucket normalised")
+            } else {
+                do {
+                    parsed.append(try EditDistanceBuckets.Bucket.parse(bucket.description))
+                } catch let error as DPOPError {
+                    fail(SpecReader.message(error), at: def.position)
+                } catch {}
+            }
+        }
+        do {
+            _ = try EditDistanceBuckets(parsed)
+        } catch let error as DPOPError {
+            fail(SpecReader.message(error), at: blame(["data.normalised"], fallback: document.bucketsPosition))
+        } catch {}
+        data.buckets = parsed.map(\.description)
+
+        // Model.
+        let model = GPTConfig(vocabSize: ByteTokenizer.vocabularySize, contextLength: context, layers: int("model.layers"),
+                              heads: int("model.heads"), channels: int("model.embedding"))
+        if model.heads > 0, model.channels % model.heads != 0 {
+            fail("model.embedding (\(model.channels)) must be divisible by model.heads (\(model.heads))",
+                 at: blame(["model.embedding", "model.heads"], fallback: document.rootPosition))
+        } else {
+            do { try model.validate() } catch let error as DPOPError {
+                fail(SpecReader.message(error), at: blame(["model.embedding", "model.heads", "model.layers", "model.context"]))
+            } catch {}
+        }
+
+        // Training stages; the cell seed drives SFT initialisation and both stages' order.
+        let seed = value(SpecKey.seed)?.value.uintValue ?? 0
+        func rate(_ path: String) -> Float {
+            let x = double(path)
+            if !(Float(x) > 0) { fail("\(path) \(x) is 0 as a 32-bit float", at: blame([path])) }
+            return Float(x)
+        }
+        let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: rate("sft.lr"),
+                            warmupSteps: int("sft.warmup"),
+                            decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? .cosine, seed: seed)
+        let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: rate("train.lr"),
+                                          warmupSteps: int("train.warmup"),
+                                          decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? .constant,
+                                          evalEvery: int("train.eval_every"), seed: seed,
+                                          taskEvalPairs: int("train.task_eval_pairs"))
+
+        // Loss.
+        let kind = PreferenceLossKind(rawValue: string("loss.type")) ?? .dpop
+        var loss = PreferenceLossConfig(kind: kind, beta: double("loss.beta"), lambda: double("loss.lambda"),
+                                        placement: DPOPPlacement(rawValue: string("loss.placement")) ?? .inside,
+                                        epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"))
+        if kind == .robust, loss.epsilon >= 0.5 {
+            fail("loss.epsilon must be in [0, 0.5) for the robust loss (it divides by 1 - 2ε), got \(loss.epsilon)",
+                 at: blame(["loss.epsilon", "loss.type"]))
+        } else {
+            do { try loss.validate() } catch let error as DPOPError {
+                let message = SpecReader.message(error)
+                let named = ["beta", "lambda", "epsilon", "gamma", "alpha"].filter { message.contains($0) }.map { "loss.\($0)" }
+                fail(message, at: blame(named + ["loss.type"]))
+            } catch {}
+        }
+        // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
+        let used = loss.usedParameters
+        let defaults = PreferenceLossConfig(kind: kind)
+        if !used.contains("beta") { loss.beta = defaults.beta }
+        if !used.contains("lambda") { loss.lambda = defaults.lambda }
+        if !used.contains("placement") { loss.placement = defaults.placement }
+        if !used.contains("epsilon") { loss.epsilon = defaults.epsilon }
+        if !used.contains("gamma") { loss.gamma = defaults.gamma }
+        if !used.contains("alpha") { loss.alpha = defaults.alpha }
+
+        guard ok else { return nil }
+        let bucket = assigned[SpecKey.bucket.path]?.value.stringValue
+        let config = CellConfig(data: data, model: model, sft: sft, train: train, loss: loss, bucket: bucket, seed: seed)
+        var idConfig = config
+        idConfig.data.path = idPath
+        return Built(config: config, idConfig: idConfig)
+    }
+}

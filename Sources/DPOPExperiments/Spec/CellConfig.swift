@@ -1,0 +1,65 @@
+import DPOPTrainer
+import Foundation
+
+/// The fully resolved configuration of one grid cell: everything a run needs, nothing it does not.
+///
+/// Loss parameters the loss does not use hold the built-in defaults, so cells differing only in them are one cell.
+/// `sft.seed` and `train.seed` equal `seed`.
+public struct CellConfig: Codable, Equatable, Hashable, Sendable {
+    /// Pairs to train and evaluate on.
+    public var data: ExperimentDataSpec
+    /// Model shape (vocabulary 257, the byte tokenizer's).
+    public var model: GPTConfig
+    /// Supervised stage that makes the reference model.
+    public var sft: SFTConfig
+    /// Preference stage.
+    public var train: PreferenceTrainConfig
+    /// Preference loss.
+    public var loss: PreferenceLossConfig
+    /// Bucket of `data.buckets` to train and evaluate on; nil for all pairs.
+    public var bucket: String?
+    /// Seed of the SFT initialisation, the training order and the train/eval split (not of data generation).
+    public var seed: UInt64
+
+    /// Creates a cell configuration.
+    public init(data: ExperimentDataSpec, model: GPTConfig, sft: SFTConfig, train: PreferenceTrainConfig,
+                loss: PreferenceLossConfig, bucket: String?, seed: UInt64) {
+        self.data = data
+        self.model = model
+        self.sft = sft
+        self.train = train
+        self.loss = loss
+        self.bucket = bucket
+        self.seed = seed
+    }
+
+    /// JSON with sorted keys: the bytes a cell id hashes (after the id's path substitution, see `GridCell.id`).
+    public func canonicalJSON() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            return try encoder.encode(self)
+        } catch {
+            // Only non-finite floats can fail to encode, and validation rejects them before a config exists.
+            preconditionFailure("CellConfig failed to encode: \(error)")
+        }
+    }
+
+    // The trainer's config types are Equatable but not Hashable; hashing the fields that are keeps
+    // Hashable without retroactive conformances (which would break if the trainer adds its own).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(data)
+        hasher.combine(model.layers)
+        hasher.combine(model.heads)
+        hasher.combine(model.channels)
+        hasher.combine(model.contextLength)
+        hasher.combine(sft.steps)
+        hasher.combine(train.steps)
+        hasher.combine(train.lr)
+        hasher.combine(loss.kind)
+        hasher.combine(loss.beta)
+        hasher.combine(loss.lambda)
+        hasher.combine(bucket)
+        hasher.combine(seed)
+    }
+}

@@ -1,0 +1,28 @@
+/// A validated experiment spec and its grid of cells.
+public struct ExperimentSpec: Sendable {
+    /// The experiment's name; also its results folder name.
+    public var name: String
+    /// One line on what the experiment compares.
+    public var description: String
+    /// The spec's path as given to the loader.
+    public var file: String
+    /// The YAML exactly as read.
+    public var text: String
+    /// Names of the axes whose values differ between cells, in spec order (a `seed` axis when there are several seeds).
+    public var axes: [String]
+    private let grid: [GridCell]
+
+    init(name: String, description: String, file: String, text: String, axes: [String], cells: [GridCell]) {
+        self.name = name
+        self.description = description
+        self.file = file
+        self.text = text
+        self.axes = axes
+        self.grid = cells
+    }
+
+    /// The cells in deterministic order: the product of axes, zip groups and seeds in file order, first outermost.
+    public func cells() -> [GridCell] {
+        grid
+    }
+}
