@@ -40,6 +40,20 @@ public struct ResultsStore: Sendable {
         return sha
     }
 
+    /// The record of a finished or failed cell, nil when there is none (or it cannot be read).
+    public func record(_ id: String) -> RunRecord? {
+        let url = runDirectory(id).appendingPathComponent("run.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return try? JSONDecoder().decode(RunRecord.self, from: data)
+    }
+
+    /// done / failed from run.json, running when a live process holds the lock, else pending.
+    public func status(_ id: String) -> CellStatus {
+        if let r = record(id), r.status == .done || r.status == .failed { return r.status }
+        if let lock = CellLock.read(lockFile(id)), lock.isAlive { return .running }
+        return .pending
+    }
+
     /// Moves a completed work folder into `runs/<id>`, replacing an older (failed) attempt.
     public func publish(workDirectory: URL, id: String) throws {
         let fm = FileManager.default
@@ -62,4 +76,7 @@ public struct ResultsStore: Sendable {
         return url
     }
 
+
+    /// Number of earlier attempts of a cell (from its run.json), 0 if none.
+    public func attempts(_ id: String) -> Int { record(id)?.attempt ?? 0 }
 }

@@ -1,0 +1,114 @@
+import DPOPTrainer
+import Foundation
+
+/// Runs one grid cell in this process: claims it, loads its data, obtains the reference from the
+/// cache, trains, and publishes `runs/<id>/` (run.json, metrics.jsonl, diff.patch) in one rename.
+public struct CellRunner {
+    public let spec: ExperimentSpec
+    public let store: ResultsStore
+    public let cache: ReferenceCache
+    /// Progress lines (stage changes, eval lines).
+    public var log: (String) -> Void = { _ in }
+    /// Per-step progress.
+    public var onStep: (PreferenceStepReport) -> Void = { _ in }
+
+    public init(spec: ExperimentSpec, store: ResultsStore, cache: ReferenceCache) {
+        self.spec = spec
+        self.store = store
+        self.cache = cache
+    }
+
+    /// What happened to a cell.
+    public enum Outcome: Equatable, Sendable { case done, failed(String), skipped(CellStatus) }
+
+    /// Runs `cell` unless it is done, running elsewhere, or failed (without `retryFailed`).
+    public func run(_ cell: GridCell, specSHA256: String, retryFailed: Bool) throws -> Outcome {
+        let current = store.status(cell.id)
+        if current == .done || current == .running || (current == .failed && !retryFailed) {
+            return .skipped(current)
+        }
+        let lock = store.lockFile(cell.id)
+        guard try CellLock.acquire(lock) else { return .skipped(.running) }
+        defer { CellLock.release(lock) }
+        // Re-check under the lock: another process may have finished it meanwhile.
+        if let r = store.record(cell.id), r.status == .done || (r.status == .failed && !retryFailed) {
+            return .skipped(r.status)
+        }
+        let attempt = store.attempts(cell.id) + 1
+        let started = Date()
+        let iso = ISO8601DateFormatter()
+        let work = try store.makeWorkDirectory(cell.id)
+        let relativeResults = RelativePath.inside(store.root.deletingLastPathComponent(), repositoryOf: spec.file)
+        let (provenance, diff) = GitRepository.provenance(at: URL(fileURLWithPath: spec.file).deletingLastPathComponent().path,
+                                                          excluding: relativeResults.map { [$0] } ?? [])
+        var values: [String: String] = [:]
+        for v in cell.values { values[v.axis] = v.value }
+        var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, config: cell.config,
+                               provenance: provenance, specSHA256: specSHA256, referenceSHA256: nil, referenceCacheKey: nil,
+                               started: iso.string(from: started), finished: "", seconds: 0, attempt: attempt,
+                               host: ProcessInfo.processInfo.hostName,
+                               slurmJob: CellLock.read(lock)?.slurmJob, final: nil, error: nil)
+        if let diff { try Data(diff.utf8).write(to: work.appendingPathComponent("diff.patch")) }
+        var outcome = Outcome.done
+        do {
+            let final = try train(cell, into: work, record: &record)
+            record.status = .done
+            record.final = final
+        } catch {
+            record.status = .failed
+            record.error = "\(error)"
+            outcome = .failed("\(error)")
+            log("cell \(cell.id) failed: \(error)")
+        }
+        record.finished = iso.string(from: Date())
+        record.seconds = Date().timeIntervalSince(started)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try encoder.encode(record).write(to: work.appendingPathComponent("run.json"))
+        try store.publish(workDirectory: work, id: cell.id)
+        return outcome
+    }
+
+    private func train(_ cell: GridCell, into work: URL, record: inout RunRecord) throws -> EvalRecord {
+        let c = cell.config
+        let (pairs, dataSHA) = try DatasetLoader.load(c.data, context: c.model.contextLength)
+        let runConfig = PreferenceRunConfig(
+            model: c.model, sft: withSeed(c.sft, c.seed), train: withSeed(c.train, c.seed), loss: c.loss,
+            evalFraction: c.data.evalFraction, splitSeed: c.seed, buckets: c.data.buckets, trainBucket: c.bucket)
+        let run = PreferenceRun(config: runConfig, pairs: pairs, answerCheck: AnswerCheck.arith)
+        run.log = log
+        run.onStep = onStep
+        run.onEval = { log(MetricsFormatter.line($0)) }
+        let inputs = ReferenceCache.Inputs(dataSHA256: dataSHA, model: c.model, sft: runConfig.sft,
+                                           evalFraction: c.data.evalFraction, splitSeed: c.seed)
+        let loaded = try cache.obtain(inputs, maxBatch: max(runConfig.sft.batch, 2 * runConfig.train.batch), log: log) {
+            let buckets = c.data.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: c.data.buckets)
+            let train = pairs.split(evalFraction: c.data.evalFraction, seed: c.seed).train.map { PreparedPair($0, buckets: buckets) }
+            let reference = try run.trainReference(on: train)
+            return (reference, ReferenceScores.compute(reference: reference, pairs: pairs))
+        }
+        record.referenceCacheKey = loaded.key
+        record.referenceSHA256 = loaded.entry.weightsSHA256
+        run.referenceScores = loaded.scores
+        let records = try run.run(outDirectory: work, saveCheckpoints: false, reference: loaded.model)
+        try? FileManager.default.removeItem(at: work.appendingPathComponent("summary.json"))
+        return records.last!
+    }
+
+    private func withSeed(_ s: SFTConfig, _ seed: UInt64) -> SFTConfig { var s = s; s.seed = seed; return s }
+    private func withSeed(_ t: PreferenceTrainConfig, _ seed: UInt64) -> PreferenceTrainConfig { var t = t; t.seed = seed; return t }
+}
+
+/// Path of a folder relative to the git work tree containing `file`, for excluding results from dirtiness.
+enum RelativePath {
+    static func inside(_ folder: URL, repositoryOf file: String) -> String? {
+        let (p, _) = GitRepository.provenance(at: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+        guard let repo = p.repository else { return nil }
+        let root = URL(fileURLWithPath: repo).standardizedFileURL.path
+        let target = folder.standardizedFileURL.path
+        guard target.hasPrefix(root) else { return nil }
+        var rel = String(target.dropFirst(root.count))
+        if rel.hasPrefix("/") { rel.removeFirst() }
+        return rel.isEmpty ? nil : rel + "/"
+    }
+}

@@ -1,0 +1,27 @@
+import DPOPTrainer
+import Foundation
+
+/// `run.json`: everything known about one finished (or failed) cell.
+public struct RunRecord: Codable, Sendable {
+    public var id: String
+    public var experiment: String
+    public var status: CellStatus
+    /// The varying axes and their values for this cell.
+    public var values: [String: String]
+    public var config: CellConfig
+    public var provenance: Provenance
+    /// SHA-256 of the spec text the cell ran from (its copy is `spec-<first 12>.yaml`).
+    public var specSHA256: String
+    /// SHA-256 of the reference model's weights used (from the cache).
+    public var referenceSHA256: String?
+    public var referenceCacheKey: String?
+    public var started: String
+    public var finished: String
+    public var seconds: Double
+    public var attempt: Int
+    public var host: String
+    /// Slurm job and array task, when run under Slurm.
+    public var slurmJob: String?
+    public var final: EvalRecord?
+    public var error: String?
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import DPOPExperiments
+import Foundation
+
+/// `dpop plan`: every cell of a spec's grid with its values and its state in the results folder.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "List every cell of a spec's grid (id, varying values, done/failed/running/pending) and the totals."
+    )
+
+    @Argument(help: "Experiment spec (YAML).") var spec: String
+    @Option(help: "Results root.") var results: String = "results"
+
+    func run() throws {
+        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results, prepare: false)
+        print(experiment.plan().render())
+    }
+}

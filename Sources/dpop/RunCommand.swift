@@ -1,0 +1,54 @@
+import ArgumentParser
+import DPOPExperiments
+import DPOPTrainer
+import Foundation
+
+/// `dpop run`: run every pending cell of a spec's grid, or exactly one with --cell.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a spec's grid: skip finished cells, run the rest (N at a time), never lose a result.",
+        discussion: """
+        Results go to RESULTS/<name>/runs/<cell-id>/ (run.json with config, status, provenance, timings and
+        final metrics; metrics.jsonl; diff.patch when the tree was dirty). Finished cells are skipped; failed
+        cells run again only with --retry-failed. The exit code is non-zero if any cell failed.
+        """
+    )
+
+    @Argument(help: "Experiment spec (YAML).") var spec: String
+    @Option(help: "Results root; the experiment's folder is RESULTS/<name>.") var results: String = "results"
+    @Option(help: "Cells to run at once (the cores are divided among them).") var jobs: Int = 1
+    @Option(parsing: .upToNextOption, help: "Run only cells with axis=value (repeatable, axis=a,b for several).")
+    var only: [String] = []
+    @Flag(help: "Run failed cells again.") var retryFailed = false
+    @Flag(help: "Stop at the first failed cell.") var failFast = false
+    @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
+    @Option(help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).") var cell: String?
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        threads.apply()
+        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
+        if requireClean { try experiment.requireCleanTree() }
+        if let cell {
+            let outcome = try experiment.runCell(id: cell, retryFailed: retryFailed) { line in
+                print(line)
+                fflush(stdout)
+            }
+            if case .failed = outcome { throw ExitCode(1) }
+            return
+        }
+        var line = ProgressLine()
+        var options = LocalScheduler.Options()
+        options.jobs = jobs
+        options.retryFailed = retryFailed
+        options.failFast = failFast
+        options.threadsPerJob = threads.threads
+        let summary = try experiment.runGrid(only: only, options: options) { text, isStatus in
+            line.update(text, final: !isStatus)
+        }
+        line.finish()
+        print("\(summary.done) done, \(summary.failed) failed, \(summary.skipped) skipped; results in \(experiment.store.root.path)")
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
