@@ -51,7 +51,7 @@ struct CellBuilder {
             idPath = p.value.stringValue
             path = idPath.map { SpecReader.resolve($0, in: specDirectory) }
         case (_, nil):
-            if task == nil, let at = document.dataPosition {
+            if task == nil, !document.dataSourceWritten, let at = document.dataPosition {
                 fail("data needs 'task: arith' (the built-in arithmetic pairs) or 'path: FILE' (a JSONL pairs file)", at: at)
             }
             task = task ?? "arith"
@@ -97,7 +97,9 @@ struct CellBuilder {
         for def in document.buckets {
             let bucket = EditDistanceBuckets.Bucket(name: def.name, lo: def.lo, hi: def.hi,
                                                     scale: normalised ? .normalised : .absolute)
-            func f(_ x: Double) -> String { SpecValue.double(x).description }
+            func f(_ x: Double) -> String {
+                x.isFinite && x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : SpecValue.double(x).description
+            }
             if def.lo > def.hi {
                 fail("bucket '\(def.name)': lower bound \(f(def.lo)) is above upper bound \(f(def.hi))", at: def.position)
             } else if !normalised, def.lo != def.lo.rounded() || (def.hi.isFinite && def.hi != def.hi.rounded()) {
@@ -117,7 +119,10 @@ struct CellBuilder {
         do {
             _ = try EditDistanceBuckets(parsed)
         } catch let error as DPOPError {
-            fail(SpecReader.message(error), at: blame(["data.normalised"], fallback: document.bucketsPosition))
+            // The message quotes the clashing buckets; point at the later one, where the clash shows.
+            let message = SpecReader.message(error)
+            let culprit = document.buckets.last { def in parsed.contains { $0.name == def.name && message.contains("'\($0)'") } }
+            fail(message, at: blame(["data.normalised"], fallback: culprit?.position ?? document.bucketsPosition))
         } catch {}
         data.buckets = parsed.map(\.description)
 

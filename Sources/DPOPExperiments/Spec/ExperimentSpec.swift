@@ -25,4 +25,10 @@ public struct ExperimentSpec: Sendable {
     public func cells() -> [GridCell] {
         grid
     }
+
+    /// `FILE: ok — N cells (axes: loss, beta, seed)`, the line `dpop validate` prints.
+    public var summary: String {
+        let n = grid.count
+        return "\(file): ok — \(n) cell\(n == 1 ? "" : "s") (axes: \(axes.isEmpty ? "none" : axes.joined(separator: ", ")))"
+    }
 }

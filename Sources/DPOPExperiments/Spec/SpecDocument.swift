@@ -8,6 +8,8 @@ struct SpecDocument: Sendable {
     var settings: [String: LocatedValue] = [:]
     /// Position of the `data:` key when the spec has one.
     var dataPosition: SpecPosition?
+    /// Whether the data section writes `task` or `path` (valid or not).
+    var dataSourceWritten = false
     var buckets: [BucketDefinition] = []
     var bucketsPosition: SpecPosition?
     /// Grid axes, zip groups and seeds, in file order; the first is the outermost loop.

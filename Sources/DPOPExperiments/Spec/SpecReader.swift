@@ -130,6 +130,10 @@ struct SpecReader {
                 doc.buckets = readBuckets(v)
                 continue
             }
+            if section == "data" && (field == "task" || field == "path") {
+                // Even when its value is bad, the source was given: no "needs task or path" on top.
+                doc.dataSourceWritten = true
+            }
             guard let key = SpecKey.key(section: section, field: field) else {
                 log.error("unknown key '\(field)' in \(section)", at: SpecPosition(k),
                           hint: Suggestion.hintOrList(for: field, among: SpecKey.fields(of: section), what: "valid keys"))
@@ -339,7 +343,11 @@ struct SpecReader {
                 }
                 conditions.append(AxisCondition(key: key, values: values))
             }
-            guard ok else { continue }
+            guard ok else {
+                // Varying it everywhere would report errors about cells the author never meant to have.
+                doc.factors.removeAll { $0.axes.contains { $0.key.path == axisPath } }
+                continue
+            }
             for f in doc.factors.indices {
                 for a in doc.factors[f].axes.indices where doc.factors[f].axes[a].key.path == axisPath {
                     doc.factors[f].axes[a].conditions = conditions

@@ -1,0 +1,22 @@
+import ArgumentParser
+import DPOPExperiments
+import Foundation
+
+/// `dpop validate SPEC`: check a spec and count its cells without running anything.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check an experiment spec: every problem with file:line:col, or the number of cells and the axes."
+    )
+
+    @Argument(help: "Experiment spec (YAML).") var spec: String
+
+    func run() throws {
+        do {
+            print(try SpecLoader.load(path: spec).summary)
+        } catch let error as SpecError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
+        }
+    }
+}
