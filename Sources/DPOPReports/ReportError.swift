@@ -1,0 +1,45 @@
+/// Errors of the reports library; each names the file, option or value at fault and what would fix it.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    /// The folder is not a results folder (no `runs/`, unreadable).
+    case notAResultsFolder(path: String, reason: String)
+    /// A `run.json` that cannot be read or lacks a required field.
+    case badRunFile(path: String, message: String)
+    /// A `metrics.jsonl` line that is not an eval record.
+    case badMetricsLine(file: String, line: Int, message: String)
+    case unknownMetric(String, known: [String])
+    case unknownAxis(String, known: [String])
+    /// `--step N` where no finished cell recorded step N.
+    case stepNotRecorded(Int, recorded: [Int])
+    /// A malformed command-line value (`--step`, `--baseline`, `--format` …).
+    case badOption(option: String, value: String, expected: String)
+    /// A selector like `loss=dpo` that matches no finished cell.
+    case noMatchingCells(String)
+    /// A Mustache template that does not parse, or is missing.
+    case template(name: String, message: String)
+    case io(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .notAResultsFolder(let path, let reason):
+            return "\(path): not a results folder (\(reason)); pass RESULTS/<experiment> as written by `dpop run`"
+        case .badRunFile(let path, let message):
+            return "\(path): \(message)"
+        case .badMetricsLine(let file, let line, let message):
+            return "\(file):\(line): \(message)"
+        case .unknownMetric(let name, let known):
+            return "unknown metric '\(name)'; known: \(known.joined(separator: ", "))"
+        case .unknownAxis(let name, let known):
+            return "unknown axis '\(name)'; the results vary over: \(known.isEmpty ? "(nothing)" : known.joined(separator: ", "))"
+        case .stepNotRecorded(let step, let recorded):
+            return "no finished cell recorded step \(step); recorded steps: \(recorded.map(String.init).joined(separator: ", "))"
+        case .badOption(let option, let value, let expected):
+            return "\(option) '\(value)': expected \(expected)"
+        case .noMatchingCells(let selector):
+            return "no finished cell matches \(selector)"
+        case .template(let name, let message):
+            return "template \(name): \(message)"
+        case .io(let path, let message):
+            return "\(path): \(message)"
+        }
+    }
+}

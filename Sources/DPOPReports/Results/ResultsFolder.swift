@@ -1,0 +1,156 @@
+import DPOPTrainer
+import Foundation
+
+/// Reads a results folder `RESULTS/<name>/` as `dpop run` writes it.
+public enum ResultsFolder {
+    /// Loads the spec header, every `runs/<id>/run.json` with its `metrics.jsonl`, and the locks.
+    ///
+    /// Work folders (`runs/.work-…`) are skipped: they are attempts in progress or remains of killed ones.
+    public static func load(path: String) throws -> ExperimentResults {
+        let fm = FileManager.default
+        let root = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError.notAResultsFolder(path: path, reason: "no such folder")
+        }
+        let runsDir = root.appendingPathComponent("runs")
+        let specURL = root.appendingPathComponent("spec.yaml")
+        guard fm.fileExists(atPath: runsDir.path) || fm.fileExists(atPath: specURL.path) else {
+            throw ReportError.notAResultsFolder(path: path, reason: "it has neither runs/ nor spec.yaml")
+        }
+        let specText = fm.contents(atPath: specURL.path).map { String(decoding: $0, as: UTF8.self) }
+        let header = specText.map(SpecHeader.init(yaml:)) ?? SpecHeader()
+
+        let locked = Set(((try? fm.contentsOfDirectory(atPath: root.appendingPathComponent("locks").path)) ?? [])
+            .filter { $0.hasSuffix(".lock") }.map { String($0.dropLast(".lock".count)) })
+
+        var runs: [RunResult] = []
+        let entries = (try? fm.contentsOfDirectory(atPath: runsDir.path)) ?? []
+        for entry in entries.sorted() where !entry.hasPrefix(".") {
+            let dir = runsDir.appendingPathComponent(entry)
+            let runFile = dir.appendingPathComponent("run.json")
+            guard fm.fileExists(atPath: runFile.path) else { continue }
+            var run = try loadRun(runFile: runFile, metricsFile: dir.appendingPathComponent("metrics.jsonl"))
+            // A failed cell whose lock is back is being retried.
+            if run.status == .failed && locked.contains(run.id) { run.status = .running }
+            runs.append(run)
+        }
+        let withResult = Set(runs.map(\.id))
+        let name = header.name ?? runs.first?.experiment ?? root.lastPathComponent
+        return ExperimentResults(root: root.path, name: name, description: header.description, specText: specText,
+                                 runs: runs, runningWithoutResult: locked.subtracting(withResult).sorted())
+    }
+
+    /// Reads one cell's `run.json` and, when present, its `metrics.jsonl`.
+    public static func loadRun(runFile: URL, metricsFile: URL) throws -> RunResult {
+        let path = runFile.path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReportError.badRunFile(path: path, message: "cannot read the file")
+        }
+        let object: [String: Any]
+        do {
+            guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ReportError.badRunFile(path: path, message: "expected a JSON object")
+            }
+            object = o
+        } catch let e as ReportError {
+            throw e
+        } catch {
+            throw ReportError.badRunFile(path: path, message: "not JSON: \(error.localizedDescription)")
+        }
+        guard let id = object["id"] as? String else {
+            throw ReportError.badRunFile(path: path, message: "missing \"id\" (a string)")
+        }
+        guard let statusText = object["status"] as? String else {
+            throw ReportError.badRunFile(path: path, message: "missing \"status\" (\"done\" or \"failed\")")
+        }
+        guard let status = RunStatus(rawValue: statusText), status != .running else {
+            throw ReportError.badRunFile(path: path, message: "status \"\(statusText)\" is neither \"done\" nor \"failed\"")
+        }
+        var values: [String: String] = [:]
+        if let raw = object["values"] {
+            guard let dict = raw as? [String: Any] else {
+                throw ReportError.badRunFile(path: path, message: "\"values\" must be an object of axis → value")
+            }
+            for (axis, v) in dict { values[axis] = scalarText(v) }
+        }
+        var config: [String: String] = [:]
+        if let c = object["config"] as? [String: Any] { flatten(c, prefix: "", into: &config) }
+
+        var final: EvalRecord?
+        if let f = object["final"], !(f is NSNull) {
+            do {
+                final = try JSONDecoder().decode(EvalRecord.self, from: JSONSerialization.data(withJSONObject: f))
+            } catch {
+                throw ReportError.badRunFile(path: path, message: "\"final\" is not an eval record: \(describe(error))")
+            }
+        }
+        let history = FileManager.default.fileExists(atPath: metricsFile.path) ? try loadMetrics(metricsFile) : []
+        return RunResult(
+            id: id, experiment: object["experiment"] as? String ?? "", status: status, values: values, config: config,
+            provenance: (object["provenance"] as? [String: Any]).map(RunProvenance.init(json:)),
+            started: object["started"] as? String, finished: object["finished"] as? String,
+            seconds: (object["seconds"] as? NSNumber)?.doubleValue, error: object["error"] as? String,
+            final: status == .done ? (final ?? history.last) : final, history: history)
+    }
+
+    /// Reads `metrics.jsonl`: one eval record per line; a bad line is an error naming `file:line`.
+    public static func loadMetrics(_ url: URL) throws -> [EvalRecord] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ReportError.io(path: url.path, message: "cannot read the file")
+        }
+        let decoder = JSONDecoder()
+        var records: [EvalRecord] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            do {
+                records.append(try decoder.decode(EvalRecord.self, from: Data(line.utf8)))
+            } catch {
+                throw ReportError.badMetricsLine(file: url.path, line: i + 1, message: describe(error))
+            }
+        }
+        return records.sorted { $0.step < $1.step }
+    }
+
+    /// A decoding error in one line: which key is missing or has the wrong type.
+    static func describe(_ error: Error) -> String {
+        func path(_ codingPath: [CodingKey]) -> String {
+            codingPath.isEmpty ? "the record" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \"\(key.stringValue)\" in \(path(context.codingPath))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// A JSON scalar as the text a spec would write (`0.1`, `50`, `true`, `dpo`).
+    static func scalarText(_ value: Any) -> String {
+        switch value {
+        case let s as String: return s
+        case let n as NSNumber:
+            // JSONSerialization hands booleans over as a boolean NSNumber subclass on Linux and macOS alike.
+            if String(describing: type(of: n)).contains("Boolean") { return n.boolValue ? "true" : "false" }
+            let d = n.doubleValue
+            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return "\(d)"
+        case is NSNull: return "null"
+        default:
+            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    static func flatten(_ object: [String: Any], prefix: String, into out: inout [String: String]) {
+        for (key, value) in object {
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if let nested = value as? [String: Any] { flatten(nested, prefix: path, into: &out) }
+            else { out[path] = scalarText(value) }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import DPOPTrainer
+
+/// One cell of a results folder: its grid values, status, eval history and provenance.
+public struct RunResult: Sendable {
+    public var id: String
+    public var experiment: String
+    public var status: RunStatus
+    /// The grid's varying axes for this cell (axis → value as written), including `seed` when seeds vary.
+    public var values: [String: String]
+    /// The resolved config flattened to dotted paths (`loss.beta` → "0.1"), for axes that are not in `values`.
+    public var config: [String: String]
+    public var provenance: RunProvenance?
+    public var started: String?
+    public var finished: String?
+    public var seconds: Double?
+    public var error: String?
+    /// The last eval record (run.json's `final`, else the last line of metrics.jsonl).
+    public var final: EvalRecord?
+    /// Every eval record of metrics.jsonl, in step order.
+    public var history: [EvalRecord]
+
+    public init(id: String, experiment: String, status: RunStatus, values: [String: String], config: [String: String] = [:],
+                provenance: RunProvenance? = nil, started: String? = nil, finished: String? = nil, seconds: Double? = nil,
+                error: String? = nil, final: EvalRecord? = nil, history: [EvalRecord] = []) {
+        self.id = id
+        self.experiment = experiment
+        self.status = status
+        self.values = values
+        self.config = config
+        self.provenance = provenance
+        self.started = started
+        self.finished = finished
+        self.seconds = seconds
+        self.error = error
+        self.final = final ?? history.last
+        self.history = history
+    }
+
+    /// Where common axes live in the config when the grid did not vary them.
+    static let configPaths: [String: [String]] = [
+        "loss": ["loss.kind"], "beta": ["loss.beta"], "lambda": ["loss.lambda"],
+        "bucket": ["bucket", "trainBucket"], "seed": ["seed"],
+    ]
+
+    /// The cell's value on `axis`: its grid value, else the config's (`loss` → `config.loss.kind` …).
+    public func value(of axis: String) -> String? {
+        if let v = values[axis] { return v }
+        for path in Self.configPaths[axis] ?? [axis] {
+            if let v = config[path] { return v }
+        }
+        return nil
+    }
+
+    /// The seed, from the grid values or the config.
+    public var seed: String? { value(of: "seed") }
+
+    /// The loss kind (`dpo`, `dpop`, …).
+    public var loss: String? { value(of: "loss") }
+}

@@ -1,0 +1,44 @@
+/// Cells that differ only by seed (and pooled axes), summarised per metric.
+public struct GroupSummary: Sendable {
+    /// How far a group got: every cell finished, some, or none because they failed or still run.
+    public enum Status: String, Sendable {
+        case done, partial, failed, running
+    }
+
+    /// The group's values on the table's row and column axes (an axis a cell lacks is absent).
+    public let key: [String: String]
+    /// Every cell of the group, finished or not.
+    public let runs: [RunResult]
+    /// Summaries by metric name (the shown metrics, plus Δw and the sort metric).
+    public let metrics: [String: MetricSummary]
+
+    public init(key: [String: String], runs: [RunResult], metrics: [String: MetricSummary]) {
+        self.key = key
+        self.runs = runs
+        self.metrics = metrics
+    }
+
+    public var doneCount: Int { runs.filter { $0.status == .done }.count }
+    public var failedCount: Int { runs.filter { $0.status == .failed }.count }
+    public var runningCount: Int { runs.filter { $0.status == .running }.count }
+
+    public var status: Status {
+        if doneCount == runs.count { return .done }
+        if doneCount > 0 { return .partial }
+        return runningCount > 0 ? .running : .failed
+    }
+
+    /// Mean Δw over seeds.
+    public var chosenDelta: SampleSummary? { metrics[FailureMode.metricName]?.summary }
+
+    /// DPO's failure mode: mean Δw below zero with the whole 95% CI below zero.
+    public var failureMode: Bool { FailureMode.shows(chosenDelta) }
+
+    /// "3", "2 (+1 failed)", "0 (1 running)".
+    public var countText: String {
+        var extra: [String] = []
+        if failedCount > 0 { extra.append("\(doneCount > 0 ? "+" : "")\(failedCount) failed") }
+        if runningCount > 0 { extra.append("\(doneCount > 0 || failedCount > 0 ? "+" : "")\(runningCount) running") }
+        return extra.isEmpty ? "\(doneCount)" : "\(doneCount) (\(extra.joined(separator: ", ")))"
+    }
+}
