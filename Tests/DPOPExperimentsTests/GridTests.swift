@@ -146,7 +146,7 @@ import Testing
           - {beta: 0.5}
         """)
         #expect(d.map { "\($0.line):\($0.column) \($0.message)" } == [
-            "6:6 exclude key 'los', which is not an axis of this grid",
+            "6:6 exclude key 'los' is not an axis of this grid",
             "7:12 exclude value for 'beta' 0.5 never occurs: 'beta' takes 0.1, 0.3",
         ])
         #expect(d.first?.hint == "did you mean 'loss'?")

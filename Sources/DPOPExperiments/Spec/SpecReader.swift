@@ -305,7 +305,8 @@ struct SpecReader {
             var ok = true
             for (k, v) in m {
                 guard let name = keyName(k),
-                      let (key, axes) = referencedAxis(name, at: SpecPosition(k), doc: doc, pending: pending, role: "exclude key"),
+                      let (key, axes) = referencedAxis(name, at: SpecPosition(k), doc: doc, pending: pending,
+                                                        problem: { "exclude key '\($0)' is not an axis of this grid" }),
                       let values = matchValues(v, key: key, axes: axes, name: name, what: "exclude value for '\(name)'")
                 else { ok = false; continue }
                 matches.append((key, values))
@@ -330,7 +331,9 @@ struct SpecReader {
             var ok = true
             for (k, v) in m {
                 guard let name = keyName(k),
-                      let (key, axes) = referencedAxis(name, at: SpecPosition(k), doc: doc, pending: pending, role: "'when' of axis '\(axisName)' refers to")
+                      let (key, axes) = referencedAxis(name, at: SpecPosition(k), doc: doc, pending: pending, problem: {
+                          "'when' of axis '\(axisName)' refers to '\($0)', which is not an axis of this grid"
+                      })
                 else { ok = false; continue }
                 if key.path == axisPath {
                     log.error("'when' of axis '\(axisName)' refers to the axis itself", at: SpecPosition(k))
@@ -358,7 +361,7 @@ struct SpecReader {
 
     /// The axis a `when` or `exclude` key names, with every axis varying that setting; reports names that are no axis.
     private func referencedAxis(_ name: String, at: SpecPosition, doc: SpecDocument, pending: Pending,
-                                role: String) -> (SpecKey, [GridAxis])? {
+                                problem: (String) -> String) -> (SpecKey, [GridAxis])? {
         let axes = doc.factors.flatMap(\.axes)
         if let key = SpecKey.axis(named: name) {
             let matching = axes.filter { $0.key.path == key.path }
@@ -368,7 +371,7 @@ struct SpecReader {
         }
         var names: [String] = []
         for a in axes where !names.contains(a.name) { names.append(a.name) }
-        log.error("\(role) '\(name)', which is not an axis of this grid", at: at,
+        log.error(problem(name), at: at,
                   hint: Suggestion.hintOrList(for: name, among: names, what: "axes"))
         return nil
     }
