@@ -184,3 +184,14 @@ import Testing
                 == ["3:1 every combination of the grid is excluded, so there is nothing to run"])
     }
 }
+
+extension GridTests {
+    @Test func crossSettingErrorsPointAtTheVaryingValue() {
+        #expect(located("""
+        name: x
+        model: {embedding: 64}
+        grid:
+          model.heads: [4, 3]
+        """) == ["4:20 model.embedding (64) must be divisible by model.heads (3)"])
+    }
+}

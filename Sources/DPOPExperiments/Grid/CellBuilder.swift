@@ -10,6 +10,15 @@ struct CellBuilder {
     let log: DiagnosticLog
     /// Absolute folder of the spec; `data.path` is relative to it.
     let specDirectory: String
+    /// Settings some axis gives more than one value: when a check involves several settings, these are the likeliest culprits.
+    private let varied: Set<String>
+
+    init(document: SpecDocument, log: DiagnosticLog, specDirectory: String) {
+        self.document = document
+        self.log = log
+        self.specDirectory = specDirectory
+        varied = Set(document.factors.flatMap(\.axes).filter { $0.values.count > 1 }.map(\.key.path))
+    }
 
     /// A built cell: the config for the runner and the one its id hashes (data path as written, not absolute).
     struct Built {
@@ -26,8 +35,10 @@ struct CellBuilder {
         func double(_ path: String) -> Double { value(key(path))?.value.doubleValue ?? key(path).defaultValue?.doubleValue ?? 0 }
         func string(_ path: String) -> String { value(key(path))?.value.stringValue ?? key(path).defaultValue?.stringValue ?? "" }
         func uint(_ path: String) -> UInt64 { value(key(path))?.value.uintValue ?? 0 }
-        /// Where to report a problem involving `paths`: an axis value first (it is what differs between cells), then a written key.
+        /// Where to report a problem involving `paths`: a value of an axis that varies (it is what differs between
+        /// cells), then any axis value, then a written key.
         func blame(_ paths: [String], fallback: SpecPosition? = nil) -> SpecPosition {
+            for p in paths where varied.contains(p) { if let at = assigned[p]?.position { return at } }
             for p in paths { if let at = assigned[p]?.position { return at } }
             for p in paths { if let at = document.settings[p]?.position { return at } }
             return fallback ?? document.rootPosition
