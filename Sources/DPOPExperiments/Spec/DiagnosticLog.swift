@@ -23,12 +23,6 @@ final class DiagnosticLog {
         collected.append((collected.count, d))
     }
 
-    /// Records an error that has no position in the file.
-    func error(_ message: String, hint: String? = nil) {
-        guard seen.insert("0:0:\(message)").inserted else { return }
-        collected.append((collected.count, SpecDiagnostic(file: file, line: 0, column: 0, message: message, hint: hint)))
-    }
-
     var hasErrors: Bool { !collected.isEmpty }
 
     /// The diagnostics by position; ties keep the order they were found in.

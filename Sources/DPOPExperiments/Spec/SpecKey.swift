@@ -102,9 +102,6 @@ struct SpecKey: Sendable {
     /// The grid axis of the cell seed (the `seeds` list when no grid axis names it).
     static let seed = SpecKey("seed", .seed, .uint(0))
 
-    /// The sections holding settings.
-    static let sections = ["model", "data", "sft", "train", "loss"]
-
     /// Valid key names inside `section`, for unknown-key hints.
     static func fields(of section: String) -> [String] {
         all.filter { $0.section == section }.map(\.field) + (section == "data" ? ["buckets"] : [])
