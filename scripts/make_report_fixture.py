@@ -5,7 +5,8 @@
 
 Grid: loss {dpo, dpop} x bucket {low, high} x seed {0, 1, 2} (dpop at lambda 50), plus dpop at
 lambda 5 and 500 on the low bucket (seed 0 only: n = 1 rows; lambda 500 seed 1 failed), and a lock
-for a cell still running. Eval records at steps 0, 25, ..., 100. The final numbers imitate the
+for a cell still running (the rest of the lambda sweep has not run yet). run.json is shaped like
+DPOPExperiments' RunRecord (values "-" where a setting does not apply). Eval records at steps 0, 25, ..., 100. The final numbers imitate the
 README's measured effect (DPO: delta_w falls to about -15 / -28 nats; DPOP: about +0.1).
 Deterministic: the same script always writes the same bytes.
 """
@@ -32,15 +33,14 @@ train:
   steps: 100
   eval_every: 25
   lr: 1e-4
-loss:
-  beta: 0.1
+seeds: [0, 1, 2]
+loss: {beta: 0.1, lambda: 50}
 grid:
   loss: [dpo, dpop]
+  lambda: {values: [5, 50, 500], when: {loss: dpop}}
   bucket: [low, high]
-  seed: [0, 1, 2]
-when:
-  - if: {loss: dpop}
-    lambda: [5, 50, 500]
+exclude:
+  - {lambda: [5, 500], bucket: high}
 """
 
 # (loss, bucket) -> final (delta_w, delta_l, reward accuracy, share delta_w < 0, task accuracy), seed spread
@@ -118,12 +118,10 @@ def main():
     cells = [(l, b, 50 if l == "dpop" else None, s) for l in ("dpo", "dpop") for b in ("low", "high") for s in (0, 1, 2)]
     cells += [("dpop", "low", 5, 0), ("dpop", "low", 500, 0), ("dpop", "low", 500, 1)]
     for i, (loss, bucket, lam, seed) in enumerate(cells):
-        config = {"seed": seed, "bucket": bucket, "loss": {"kind": loss, "beta": BETA}}
-        if lam is not None:
-            config["loss"]["lambda"] = lam
-        values = {"loss": loss, "bucket": bucket, "seed": str(seed)}
-        if lam is not None:
-            values["lambda"] = str(lam)
+        # The resolved config keeps the default lambda (50) even where the loss ignores it, as the runner's does.
+        config = {"seed": seed, "bucket": bucket, "loss": {"kind": loss, "beta": BETA, "lambda": lam or 50}}
+        # As the grid labels cells: "-" where a setting does not apply (lambda of a dpo cell).
+        values = {"loss": loss, "lambda": str(lam) if lam is not None else "-", "bucket": bucket, "seed": str(seed)}
         cid = cell_id(config)
         failed = (lam == 500 and seed == 1)
         late = lam in (5, 500)  # the lambda sweep ran later, from a dirty tree
@@ -137,6 +135,7 @@ def main():
                 "changedFiles": ["Sources/DPOPTrainer/Losses/PreferenceLoss.swift"] if late else [],
                 "host": "lab-node-1", "date": start, "libgit2": "1.5.1",
             },
+            "specSHA256": hashlib.sha256(SPEC.encode()).hexdigest(), "attempt": 2 if failed else 1, "host": "lab-node-1",
             "started": start, "finished": start.replace(":00Z", ":41Z"), "seconds": 41.0 + i,
         }
         if failed:
@@ -144,7 +143,7 @@ def main():
         else:
             run["final"] = hist[-1]
         d = os.path.join(OUT, "runs", cid)
-        write(os.path.join(d, "run.json"), json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+        write(os.path.join(d, "run.json"), json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         write(os.path.join(d, "metrics.jsonl"), "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in hist))
     running = cell_id({"seed": 2, "bucket": "low", "loss": {"kind": "dpop", "beta": BETA, "lambda": 5}})
     write(os.path.join(OUT, "locks", running + ".lock"),

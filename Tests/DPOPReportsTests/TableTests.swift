@@ -8,9 +8,10 @@ import Testing
         let t = try ComparisonTable.build(r)
         let out = try TableRenderer(table: t, templates: .builtIn())
         print(try out.render(.md))
-        print(try out.render(.csv))
-        print(try out.render(.html))
-        let t2 = try ComparisonTable.build(r, options: TableOptions(cols: ["bucket"], metrics: ["logps/chosen_delta"]))
-        print(try TableRenderer(table: t2, templates: .builtIn()).render(.md))
+        let c = try PairedComparison.build(r, options: CompareOptions(baseline: CellSelector(parsing: "loss=dpo"), treatment: CellSelector(parsing: "loss=dpop")))
+        let cr = try ComparisonRenderer(comparison: c, templates: .builtIn())
+        print(try cr.render(.md))
+        print(try cr.render(.csv))
+        print(try cr.render(.json).prefix(3000))
     }
 }

@@ -35,9 +35,11 @@ public struct AxisOrder: Sendable {
         }
     }
 
-    /// Character offset of the first `axis:` key in the spec.
+    /// Character offset of the first `axis:` key in the spec's `grid:` block (else anywhere in it).
     func keyPosition(_ axis: String) -> Int? {
-        firstMatch("(?<![\\w.-])" + NSRegularExpression.escapedPattern(for: axis) + "\\s*:", from: 0)
+        let pattern = "(?<![\\w.-])" + NSRegularExpression.escapedPattern(for: axis) + "\\s*:"
+        if let grid = firstMatch("(?m)^grid\\s*:", from: 0), let p = firstMatch(pattern, from: grid) { return p }
+        return firstMatch(pattern, from: 0)
     }
 
     func wordPosition(_ word: String, from start: Int) -> Int? {

@@ -68,11 +68,15 @@ public enum ResultsFolder {
             throw ReportError.badRunFile(path: path, message: "status \"\(statusText)\" is neither \"done\" nor \"failed\"")
         }
         var values: [String: String] = [:]
+        var notApplicable: Set<String> = []
         if let raw = object["values"] {
             guard let dict = raw as? [String: Any] else {
                 throw ReportError.badRunFile(path: path, message: "\"values\" must be an object of axis → value")
             }
-            for (axis, v) in dict { values[axis] = scalarText(v) }
+            for (axis, v) in dict {
+                let text = scalarText(v)
+                if text == "-" { notApplicable.insert(axis) } else { values[axis] = text }
+            }
         }
         var config: [String: String] = [:]
         if let c = object["config"] as? [String: Any] { flatten(c, prefix: "", into: &config) }
@@ -87,7 +91,7 @@ public enum ResultsFolder {
         }
         let history = FileManager.default.fileExists(atPath: metricsFile.path) ? try loadMetrics(metricsFile) : []
         return RunResult(
-            id: id, experiment: object["experiment"] as? String ?? "", status: status, values: values, config: config,
+            id: id, experiment: object["experiment"] as? String ?? "", status: status, values: values, notApplicable: notApplicable, config: config,
             provenance: (object["provenance"] as? [String: Any]).map(RunProvenance.init(json:)),
             started: object["started"] as? String, finished: object["finished"] as? String,
             seconds: (object["seconds"] as? NSNumber)?.doubleValue, error: object["error"] as? String,

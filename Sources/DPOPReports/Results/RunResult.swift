@@ -6,7 +6,10 @@ public struct RunResult: Sendable {
     public var experiment: String
     public var status: RunStatus
     /// The grid's varying axes for this cell (axis → value as written), including `seed` when seeds vary.
+    /// Axes that do not apply to the cell (run.json writes `-`, e.g. λ of a dpo cell) are absent here.
     public var values: [String: String]
+    /// Axes the grid varies that do not apply to this cell (written `-`).
+    public var notApplicable: Set<String>
     /// The resolved config flattened to dotted paths (`loss.beta` → "0.1"), for axes that are not in `values`.
     public var config: [String: String]
     public var provenance: RunProvenance?
@@ -19,13 +22,15 @@ public struct RunResult: Sendable {
     /// Every eval record of metrics.jsonl, in step order.
     public var history: [EvalRecord]
 
-    public init(id: String, experiment: String, status: RunStatus, values: [String: String], config: [String: String] = [:],
+    public init(id: String, experiment: String, status: RunStatus, values: [String: String], notApplicable: Set<String> = [],
+                config: [String: String] = [:],
                 provenance: RunProvenance? = nil, started: String? = nil, finished: String? = nil, seconds: Double? = nil,
                 error: String? = nil, final: EvalRecord? = nil, history: [EvalRecord] = []) {
         self.id = id
         self.experiment = experiment
         self.status = status
         self.values = values
+        self.notApplicable = notApplicable
         self.config = config
         self.provenance = provenance
         self.started = started
@@ -45,6 +50,8 @@ public struct RunResult: Sendable {
     /// The cell's value on `axis`: its grid value, else the config's (`loss` → `config.loss.kind` …).
     public func value(of axis: String) -> String? {
         if let v = values[axis] { return v }
+        // The config still holds a default for a setting that does not apply; it must not match.
+        if notApplicable.contains(axis) { return nil }
         for path in Self.configPaths[axis] ?? [axis] {
             if let v = config[path] { return v }
         }
