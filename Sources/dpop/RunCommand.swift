@@ -12,6 +12,11 @@ struct RunCommand: ParsableCommand {
         Results go to RESULTS/<name>/runs/<cell-id>/ (run.json with config, status, provenance, timings and
         final metrics; metrics.jsonl; diff.patch when the tree was dirty). Finished cells are skipped; failed
         cells run again only with --retry-failed. The exit code is non-zero if any cell failed.
+
+        With --launcher slurm the pending cells are submitted as one Slurm job array instead (one task per \
+        cell, each running `dpop run SPEC --cell ID`); the script and its manifest are kept in \
+        RESULTS/<name>/slurm/<timestamp>/, the tasks' logs in RESULTS/<name>/logs/slurm-<job>_<task>.log. \
+        `dpop status RESULTS/<name>` shows the cells' states. Re-running submits only what is still pending.
         """
     )
 
@@ -25,11 +30,23 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
     @Option(help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).") var cell: String?
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var slurm: SlurmOptions
 
     func run() throws {
         threads.apply()
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
         if requireClean { try experiment.requireCleanTree() }
+        switch slurm.launcher {
+        case .local:
+            try slurm.rejectSlurmOnlyOptions()
+        case .slurm:
+            if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
+            if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
+            if failFast { throw ValidationError("--fail-fast is for local runs; with --launcher slurm, cancel the job with scancel") }
+            let outcome = try experiment.launchOnSlurm(only: only, options: slurm.launcherOptions(retryFailed: retryFailed))
+            print(outcome.message(folder: experiment.store.root.path))
+            return
+        }
         if let cell {
             let outcome = try experiment.runCell(id: cell, retryFailed: retryFailed) { line in
                 print(line)

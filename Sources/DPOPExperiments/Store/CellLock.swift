@@ -9,11 +9,17 @@ public struct CellLock: Codable, Sendable {
     public var started: String
     public var slurmJob: String?
 
-    /// True while the owning process exists (on this host); locks of other hosts count as alive
-    /// unless their Slurm job has ended (checked by the caller).
-    public var isAlive: Bool {
-        guard host == ProcessInfo.processInfo.hostName else { return true }
-        return kill(pid, 0) == 0 || errno == EPERM
+    /// True while the owner may still hold the cell; asks the system's Slurm queue (see `isAlive(slurm:)`).
+    public var isAlive: Bool { isAlive(slurm: .system) }
+
+    /// True while the owner may still hold the cell. On this host: while its process exists. On
+    /// another host: while its Slurm job or array task is queued or running (a task killed by
+    /// `scancel`, a time limit or a node failure leaves a stale lock); a lock from another host
+    /// without a Slurm job, or when Slurm cannot be asked, counts as alive.
+    public func isAlive(slurm: SlurmQueue) -> Bool {
+        if host == ProcessInfo.processInfo.hostName { return kill(pid, 0) == 0 || errno == EPERM }
+        guard let slurmJob else { return true }
+        return slurm.state(of: slurmJob) != .ended
     }
 
     /// Reads a lock file.
@@ -23,11 +29,11 @@ public struct CellLock: Codable, Sendable {
     }
 
     /// Tries to claim `url`: true when this process now holds it. A stale lock is removed and retried.
-    public static func acquire(_ url: URL) throws -> Bool {
+    public static func acquire(_ url: URL, slurm: SlurmQueue = .system) throws -> Bool {
         let env = ProcessInfo.processInfo.environment
-        let slurm = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? env["SLURM_JOB_ID"]
+        let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? env["SLURM_JOB_ID"]
         let me = CellLock(pid: getpid(), host: ProcessInfo.processInfo.hostName,
-                          started: ISO8601DateFormatter().string(from: Date()), slurmJob: slurm)
+                          started: ISO8601DateFormatter().string(from: Date()), slurmJob: job)
         let data = try JSONEncoder().encode(me)
         for _ in 0..<2 {
             let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -39,7 +45,7 @@ public struct CellLock: Codable, Sendable {
             guard errno == EEXIST else {
                 throw DPOPError.io(path: url.path, message: "cannot create lock: \(String(cString: strerror(errno)))")
             }
-            if let existing = read(url), existing.isAlive { return false }
+            if let existing = read(url), existing.isAlive(slurm: slurm) { return false }
             // An unreadable lock may be one being written right now; give its writer a moment.
             if read(url) == nil { usleep(200_000); if read(url) == nil { try? FileManager.default.removeItem(at: url) }; continue }
             try? FileManager.default.removeItem(at: url)

@@ -47,10 +47,11 @@ public struct ResultsStore: Sendable {
         return try? JSONDecoder().decode(RunRecord.self, from: data)
     }
 
-    /// done / failed from run.json, running when a live process holds the lock, else pending.
-    public func status(_ id: String) -> CellStatus {
+    /// done / failed from run.json, running when a live process (or a queued or running Slurm task
+    /// on another host, as `slurm` reports it) holds the lock, else pending.
+    public func status(_ id: String, slurm: SlurmQueue = .system) -> CellStatus {
         if let r = record(id), r.status == .done || r.status == .failed { return r.status }
-        if let lock = CellLock.read(lockFile(id)), lock.isAlive { return .running }
+        if let lock = CellLock.read(lockFile(id)), lock.isAlive(slurm: slurm) { return .running }
         return .pending
     }
 
