@@ -3,15 +3,191 @@ import Testing
 @testable import DPOPReports
 
 @Suite struct TableTests {
-    @Test func printFixtureTable() throws {
-        let r = try Fixture.editDistance()
+    /// loss × bucket × seed with hand-picked Δw, plus a bucket whose only cell failed.
+    static func small() -> ExperimentResults {
+        Fixture.results([
+            Fixture.run("a0", ["loss": "dpo", "bucket": "low", "seed": "0"], dw: -1, accuracy: 0.6, decreased: 0.9),
+            Fixture.run("a1", ["loss": "dpo", "bucket": "low", "seed": "1"], dw: -2, accuracy: 0.7, decreased: 0.8),
+            Fixture.run("a2", ["loss": "dpo", "bucket": "low", "seed": "2"], dw: -3, accuracy: 0.8, decreased: 1.0),
+            Fixture.run("b0", ["loss": "dpop", "bucket": "low", "seed": "0"], dw: 0.5, accuracy: 0.9, decreased: 0.2),
+            Fixture.run("c0", ["loss": "dpop", "bucket": "high", "seed": "0"], dw: 0, status: .failed),
+        ], spec: "grid:\n  loss: [dpo, dpop]\n  bucket: [low, high]\n")
+    }
+
+    static func render(_ table: ComparisonTable, _ format: OutputFormat) throws -> String {
+        try TableRenderer(table: table, templates: .builtIn()).render(format)
+    }
+
+    @Test func aggregatesSeedsByHand() throws {
+        let t = try ComparisonTable.build(Self.small())
+        #expect(t.rowAxes == ["loss", "bucket"])
+        #expect(t.groups.map { $0.key } == [["loss": "dpo", "bucket": "low"], ["loss": "dpop", "bucket": "low"], ["loss": "dpop", "bucket": "high"]])
+        let dpo = try #require(t.groups[0].metrics["logps/chosen_delta"]?.summary)
+        #expect(dpo.n == 3 && dpo.mean == -2 && dpo.std == 1)
+        #expect(abs(dpo.ciHigh! - (-2 + 4.302653 / 3.0.squareRoot())) < 1e-5)
+        #expect(!t.groups[0].failureMode)   // mean −2 < 0, but the CI [−4.48, 0.48] reaches above 0
+        let accuracy = try #require(t.groups[0].metrics["rewards/accuracies"]?.summary)
+        #expect(abs(accuracy.mean - 0.7) < 1e-12 && abs(accuracy.std! - 0.1) < 1e-12)
+        #expect(t.groups[1].metrics["logps/chosen_delta"]?.summary?.std == nil)   // n = 1
+        #expect(t.groups[2].status == .failed && t.groups[2].doneCount == 0)
+    }
+
+    @Test func failureModeFlagInEveryFormat() throws {
+        // Δw −10, −11, −12: CI entirely below 0 → flagged; dpop Δw around 0 → not.
+        let r = Fixture.results([
+            Fixture.run("a0", ["loss": "dpo", "seed": "0"], dw: -10), Fixture.run("a1", ["loss": "dpo", "seed": "1"], dw: -11),
+            Fixture.run("a2", ["loss": "dpo", "seed": "2"], dw: -12), Fixture.run("b0", ["loss": "dpop", "seed": "0"], dw: -0.1),
+            Fixture.run("b1", ["loss": "dpop", "seed": "1"], dw: 0.2), Fixture.run("b2", ["loss": "dpop", "seed": "2"], dw: 0.1),
+        ])
         let t = try ComparisonTable.build(r)
-        let out = try TableRenderer(table: t, templates: .builtIn())
-        print(try out.render(.md))
-        let c = try PairedComparison.build(r, options: CompareOptions(baseline: CellSelector(parsing: "loss=dpo"), treatment: CellSelector(parsing: "loss=dpop")))
-        let cr = try ComparisonRenderer(comparison: c, templates: .builtIn())
-        print(try cr.render(.md))
-        print(try cr.render(.csv))
-        print(try cr.render(.json).prefix(3000))
+        #expect(t.groups.map(\.failureMode) == [true, false])
+        let md = try Self.render(t, .md)
+        let dpoLine = try #require(md.split(separator: "\n").first { $0.hasPrefix("| dpo |") })
+        #expect(dpoLine.contains("-11.0 ± 1.0 \(FailureMode.marker)"))
+        #expect(!(md.split(separator: "\n").first { $0.hasPrefix("| dpop |") } ?? "").contains(FailureMode.marker))
+        #expect(md.contains(FailureMode.legend))
+        let html = try Self.render(t, .html)
+        #expect(html.contains("<tr class=\"failure-mode\">") && html.contains("class=\"num failure-mode\""))
+        let csv = try Self.render(t, .csv).split(separator: "\n")
+        let column = try #require(csv[0].split(separator: ",").firstIndex(of: "failure_mode"))
+        #expect(csv[1].split(separator: ",", omittingEmptySubsequences: false)[column] == "true")
+        #expect(csv[2].split(separator: ",", omittingEmptySubsequences: false)[column] == "false")
+        let json = try JSONSerialization.jsonObject(with: Data(try Self.render(t, .json).utf8)) as! [String: Any]
+        #expect((json["groups"] as! [[String: Any]]).map { $0["failure_mode"] as! Bool } == [true, false])
+    }
+
+    @Test func markdownTableShapeAndCaption() throws {
+        let t = try ComparisonTable.build(try Fixture.editDistance())
+        let md = try Self.render(t, .md)
+        let lines = md.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "**Table: edit-distance — final step, eval split; mean ± sample std over seeds (n = 3 per row unless noted).**")
+        let rows = lines.filter { $0.hasPrefix("|") }
+        // Header, separator, 6 groups, 1 running cell; every row has the same number of (unescaped) cells.
+        #expect(rows.count == 9)
+        let widths = Set(rows.map { $0.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count })
+        #expect(widths == [10])   // 3 axes + n + 5 metrics = 9 cells → 10 pipes
+        #expect(rows[0] == "| loss | lambda | bucket | n | Δw (logps/chosen_delta) | share Δw<0 (logps/chosen_decreased) | reward acc. (rewards/accuracies) | margin (rewards/margins) | task acc. (task/accuracy) |")
+        #expect(rows[1] == "|:--|:--|:--|--:|--:|--:|--:|--:|--:|")
+        #expect(rows[2].hasPrefix("| dpo | — | low | 3 | -15.4 ± 2.2 ⚠ |"))
+        #expect(rows.contains { $0.hasPrefix("| dpop | 5 | low | 1 | -3.10 ± — |") })              // n = 1: no std
+        #expect(rows.contains { $0.hasPrefix("| dpop | 500 | low | 1 (+1 failed) |") })           // failed seed shown
+        #expect(rows.last!.hasPrefix("| cell 09df9a4395af | — | — | 0 (1 running) | running |"))  // running cell shown
+        #expect(md.contains("14 cells finished, 1 failed, 1 running."))
+    }
+
+    @Test func csvCarriesRawNumbers() throws {
+        let t = try ComparisonTable.build(Self.small(), options: TableOptions(metrics: ["logps/chosen_delta"]))
+        let csv = try Self.render(t, .csv)
+        let lines = csv.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "loss,bucket,status,n_done,n_failed,n_running,failure_mode,logps/chosen_delta_mean,logps/chosen_delta_std,logps/chosen_delta_n,logps/chosen_delta_ci_low,logps/chosen_delta_ci_high,cells")
+        let dpo = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(dpo[0...6] == ["dpo", "low", "done", "3", "0", "0", "false"])
+        #expect(dpo[7] == "-2" && dpo[8] == "1" && dpo[9] == "3")
+        #expect(abs(Double(dpo[10])! - (-2 - 2.484138)) < 1e-5 && abs(Double(dpo[11])! - (-2 + 2.484138)) < 1e-5)
+        #expect(dpo[12] == "a0;a1;a2")
+        #expect(lines[2].hasPrefix("dpop,low,done,1,0,0,false,0.5,,1,,,"))     // n = 1: std and CI empty, not NaN
+        #expect(lines[3].hasPrefix("dpop,high,failed,0,1,0,false,,,0,,,"))
+        #expect(Set(lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).count }).count == 1)
+    }
+
+    @Test func jsonShapeWithNulls() throws {
+        let t = try ComparisonTable.build(Self.small(), options: TableOptions(metrics: ["logps/chosen_delta", "rewards/accuracies"]))
+        let json = try JSONSerialization.jsonObject(with: Data(try Self.render(t, .json).utf8)) as! [String: Any]
+        #expect(json["experiment"] as? String == "mem" && json["step"] as? String == "final" && json["bucket"] is NSNull)
+        #expect(json["row_axes"] as? [String] == ["loss", "bucket"])
+        #expect(json["counts"] as? [String: Int] == ["finished": 4, "failed": 1, "running": 0])
+        let groups = json["groups"] as! [[String: Any]]
+        #expect(groups.count == 3)
+        let dw = (groups[0]["metrics"] as! [String: Any])["logps/chosen_delta"] as! [String: Any]
+        #expect(dw["mean"] as? Double == -2 && dw["std"] as? Double == 1 && dw["n"] as? Int == 3)
+        #expect((dw["per_seed"] as! [[String: Any]]).map { $0["value"] as! Double } == [-1, -2, -3])
+        let single = (groups[1]["metrics"] as! [String: Any])["logps/chosen_delta"] as! [String: Any]
+        #expect(single["std"] is NSNull && single["ci_low"] is NSNull && single["ci_high"] is NSNull)
+        #expect(groups[2]["status"] as? String == "failed")
+        #expect(((groups[2]["cells"] as! [[String: Any]])[0])["status"] as? String == "failed")
+    }
+
+    @Test func pivotColumnsAndMissingCells() throws {
+        let t = try ComparisonTable.build(Self.small(), options: TableOptions(cols: ["bucket"], metrics: ["logps/chosen_delta"]))
+        #expect(t.rowAxes == ["loss"] && t.colAxes == ["bucket"])
+        let rows = try Self.render(t, .md).split(separator: "\n").filter { $0.hasPrefix("|") }
+        #expect(rows[0] == "| loss | bucket=low | bucket=high |")
+        #expect(rows[2] == "| dpo | -2.00 ± 1.00 | — |")
+        #expect(rows[3] == "| dpop | 0.500 ± — (n=1) | failed |")
+        // Two metrics pivot into metric × value columns.
+        let two = try ComparisonTable.build(Self.small(), options: TableOptions(cols: ["bucket"], metrics: ["logps/chosen_delta", "rewards/accuracies"]))
+        #expect(try Self.render(two, .md).contains("| loss | Δw · bucket=low | Δw · bucket=high | reward acc. · bucket=low | reward acc. · bucket=high |"))
+    }
+
+    @Test func stepSelection() throws {
+        let r = try Fixture.editDistance()
+        let at50 = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .step(50)))
+        let final = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"]))
+        let v50 = at50.groups[0].metrics["logps/chosen_delta"]!.values, vFinal = final.groups[0].metrics["logps/chosen_delta"]!.values
+        #expect(v50.allSatisfy { $0.step == 50 } && vFinal.allSatisfy { $0.step == 100 })
+        #expect(v50[0].value > vFinal[0].value)   // DPO's Δw keeps falling
+        // best: the record with the highest Δw — step 0 (Δw = 0) for DPO, whose Δw only falls.
+        let best = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .best))
+        #expect(best.groups[0].metrics["logps/chosen_delta"]!.values.allSatisfy { $0.step == 0 && $0.value == 0 })
+        // best by a lower-is-better metric picks its minimum.
+        let run = RunResult(id: "x", experiment: "e", status: .done, values: [:],
+                            history: [Fixture.record(step: 0, dw: 0, decreased: 0.5), Fixture.record(step: 5, dw: 1, decreased: 0.1),
+                                      Fixture.record(step: 9, dw: 2, decreased: 0.3)])
+        #expect(StepSelector.best.record(of: run, metric: try Metric.named("logps/chosen_decreased"), bucket: nil)?.step == 5)
+        #expect(throws: ReportError.stepNotRecorded(30, recorded: [0, 25, 50, 75, 100])) {
+            try ComparisonTable.build(r, options: TableOptions(step: .step(30)))
+        }
+        #expect(try StepSelector(parsing: "best") == .best && StepSelector(parsing: "40") == .step(40))
+        #expect(throws: ReportError.self) { try StepSelector(parsing: "latest") }
+    }
+
+    @Test func bucketMetricsAndErrors() throws {
+        let low = Fixture.metricsJSON(dw: -7)
+        let r = Fixture.results([Fixture.run("a", ["loss": "dpo"], dw: -1, buckets: ["low": low]),
+                                 Fixture.run("b", ["loss": "dpop"], dw: 1, buckets: ["low": Fixture.metricsJSON(dw: 3)])])
+        let t = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], bucket: "low"))
+        #expect(t.groups.map { $0.metrics["logps/chosen_delta"]!.summary!.mean } == [-7, 3])
+        #expect(throws: ReportError.badOption(option: "--bucket", value: "mid", expected: "one of low")) {
+            try ComparisonTable.build(r, options: TableOptions(bucket: "mid"))
+        }
+        #expect(throws: ReportError.unknownAxis("beta", known: ["loss"])) { try ComparisonTable.build(r, options: TableOptions(rows: ["beta"])) }
+        #expect(throws: ReportError.self) { try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/nope"])) }
+    }
+
+    @Test func sortingConstantsAndPooling() throws {
+        let r = Fixture.results([
+            Fixture.run("a", ["loss": "dpo", "beta": "0.1", "bucket": "low"], dw: -5),
+            Fixture.run("b", ["loss": "dpop", "beta": "0.1", "bucket": "low"], dw: 1),
+            Fixture.run("c", ["loss": "ipo", "beta": "0.1", "bucket": "high"], dw: -1),
+        ])
+        let sorted = try ComparisonTable.build(r, options: TableOptions(rows: ["loss"], metrics: ["logps/chosen_delta"], sort: "logps/chosen_delta"))
+        #expect(sorted.groups.map { $0.key["loss"]! } == ["dpop", "ipo", "dpo"])   // higher Δw is better: best first
+        #expect(sorted.pooledAxes == ["bucket"])
+        let md = try Self.render(sorted, .md)
+        #expect(md.contains("Constant across all cells: beta = 0.1."))
+        #expect(md.contains("Pooled over bucket"))
+        let byShare = try ComparisonTable.build(r, options: TableOptions(rows: ["loss"], sort: "logps/chosen_decreased"))
+        #expect(byShare.groups.count == 3)
+    }
+
+    @Test func htmlEscapesValuesAndMarkdownEscapesPipes() throws {
+        let r = Fixture.results([Fixture.run("a", ["loss": "<script>alert(1)</script>", "note": "a|b"], dw: 1),
+                                 Fixture.run("b", ["loss": "dpo", "note": "c"], dw: 1)])
+        let t = try ComparisonTable.build(r)
+        let html = try Self.render(t, .html)
+        #expect(!html.contains("<script") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        let md = try Self.render(t, .md)
+        #expect(md.contains("a\\|b") && md.contains("&lt;script>"))
+        #expect(try TableRenderer.templateName(for: .md) == "table.md")
+        #expect(throws: ReportError.self) { try TableRenderer.templateName(for: .csv) }
+    }
+
+    @Test func customTemplateReplacesTheBuiltIn() throws {
+        var templates = try TemplateSet.builtIn()
+        try templates.register("{{% CONTENT_TYPE: TEXT}}{{#rows}}{{#cells}}[{{text}}]{{/cells}}\n{{/rows}}", as: "table.md")
+        let t = try ComparisonTable.build(Self.small(), options: TableOptions(metrics: ["logps/chosen_delta"]))
+        let out = try TableRenderer(table: t, templates: templates).render(.md)
+        #expect(out.hasPrefix("[dpo][low][3][-2.00 ± 1.00]\n"))
+        #expect(throws: ReportError.self) { try templates.register("{{#open}}never closed", as: "table.md") }
     }
 }

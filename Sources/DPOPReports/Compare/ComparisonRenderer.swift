@@ -30,10 +30,13 @@ public struct ComparisonRenderer {
     /// Template context with the same shape as a table's: `caption`, `columns`, `rows`, `notes`.
     public func view(markdown: Bool) -> [String: Any] {
         let esc: (String) -> String = markdown ? TextFormat.markdownCell : { $0 }
-        var columns: [[String: Any]] = c.axes.map { ["text": esc($0), "numeric": false] }
-        columns.append(["text": "pairs", "numeric": true])
-        columns += c.metrics.map { ["text": esc("\($0.header) \($0.higherIsBetter ? "↑" : "↓")"), "numeric": true] }
-        columns.append(["text": "failure mode", "numeric": false])
+        var columns: [[String: Any]] = c.axes.map { ["text": esc($0), "label": esc($0), "numeric": false] }
+        columns.append(["text": "pairs", "label": "pairs", "numeric": true])
+        columns += c.metrics.map { m -> [String: Any] in
+            let arrow = m.higherIsBetter ? "↑" : "↓"
+            return ["text": esc("\(m.header) \(arrow)"), "label": esc("\(m.label) \(arrow)"), "metricName": m.name, "numeric": true]
+        }
+        columns.append(["text": "failure mode", "label": "failure mode", "numeric": false])
         for i in columns.indices { columns[i]["align"] = (columns[i]["numeric"] as? Bool ?? false) ? "--:" : ":--" }
 
         var rows: [[String: Any]] = []

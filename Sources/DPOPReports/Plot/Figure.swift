@@ -20,7 +20,7 @@ public struct Figure {
     public var title: String
     public var panels: [Chart]
     public var legend: [LegendEntry]
-    public var panelWidth = 470.0
+    public var panelWidth = 545.0
     public var panelHeight = 310.0
     /// Give every panel the same y range, so panels compare at a glance.
     public var sharedY = true

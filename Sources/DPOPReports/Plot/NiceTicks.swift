@@ -21,7 +21,14 @@ public enum NiceTicks {
             hi += pad
         }
         let s = step(hi - lo, count: count)
-        return (floor(lo / s + 1e-9) * s)...(ceil(hi / s - 1e-9) * s)
+        return clean(floor(lo / s + 1e-9) * s, step: s)...clean(ceil(hi / s - 1e-9) * s, step: s)
+    }
+
+    /// A multiple of `step` without binary noise (3 × 0.2 is 0.6000000000000001) and without −0.
+    static func clean(_ v: Double, step: Double) -> Double {
+        let scale = pow(10, Double(max(0, 1 - Int(floor(log10(step))))))
+        let r = (v * scale).rounded() / scale
+        return r == 0 ? 0 : r
     }
 
     /// Ticks at multiples of the nice step within [lo, hi].
@@ -30,9 +37,8 @@ public enum NiceTicks {
         var ticks: [Double] = []
         var k = ceil(lo / s - 1e-9)
         while k * s <= hi + s * 1e-9 {
-            // Multiplying (not accumulating) keeps 0.1 + 0.2 drift out of the labels; −0 becomes 0.
-            let v = k * s
-            ticks.append(abs(v) < s * 1e-9 ? 0 : v)
+            // Multiplying (not accumulating) keeps 0.1 + 0.2 drift from piling up; `clean` removes the rest.
+            ticks.append(clean(k * s, step: s))
             k += 1
         }
         return ticks

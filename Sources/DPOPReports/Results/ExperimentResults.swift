@@ -55,6 +55,11 @@ public struct ExperimentResults: Sendable {
         }
     }
 
+    /// "loss=dpop lambda=500 bucket=low seed=1": a cell's grid values in spec order.
+    public func label(of run: RunResult, seed: Bool = true) -> String {
+        axes.filter { seed || $0 != "seed" }.compactMap { a in run.values[a].map { "\(a)=\($0)" } }.joined(separator: " ")
+    }
+
     /// Sorts value tuples of `axes` in spec order, missing values last.
     func compareKeys(_ a: [String: String], _ b: [String: String], axes: [String]) -> Bool {
         for axis in axes {

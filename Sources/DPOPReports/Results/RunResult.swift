@@ -17,7 +17,7 @@ public struct RunResult: Sendable {
     public var finished: String?
     public var seconds: Double?
     public var error: String?
-    /// The last eval record (run.json's `final`, else the last line of metrics.jsonl).
+    /// The last eval record of a finished cell (run.json's `final`, else the last line of metrics.jsonl).
     public var final: EvalRecord?
     /// Every eval record of metrics.jsonl, in step order.
     public var history: [EvalRecord]
@@ -37,7 +37,8 @@ public struct RunResult: Sendable {
         self.finished = finished
         self.seconds = seconds
         self.error = error
-        self.final = final ?? history.last
+        // A failed cell's last record is not a final result.
+        self.final = final ?? (status == .done ? history.last : nil)
         self.history = history
     }
 

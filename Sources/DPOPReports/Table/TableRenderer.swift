@@ -13,6 +13,16 @@ public struct TableRenderer {
         self.templates = templates
     }
 
+    /// The template a format renders through (`--template` replaces it); CSV and JSON have none.
+    public static func templateName(for format: OutputFormat) throws -> String {
+        switch format {
+        case .md: return "table.md"
+        case .html: return "table.html"
+        case .csv, .json:
+            throw ReportError.badOption(option: "--template", value: format.rawValue, expected: "--format md or html (CSV and JSON are not templated)")
+        }
+    }
+
     public func render(_ format: OutputFormat) throws -> String {
         switch format {
         case .md: return try templates.render("table.md", view(markdown: true))
@@ -29,10 +39,11 @@ public struct TableRenderer {
         table.metrics.contains { $0.name == FailureMode.metricName } ? FailureMode.metricName : table.metrics[0].name
     }
 
-    /// Template context: `caption`, `constants`, `columns`, `rows` (each with `cells`), `notes`.
+    /// Template context: `caption`, `constants`, `columns` (`text`, or `label` and `metricName`; `numeric`,
+    /// `align`), `rows` (`cls`, `cells` with `text`, `cls`, `title`), `notes`.
     public func view(markdown: Bool) -> [String: Any] {
         let esc: (String) -> String = markdown ? TextFormat.markdownCell : { $0 }
-        var columns: [[String: Any]] = (table.rowAxes.isEmpty ? ["cells"] : table.rowAxes).map { ["text": esc($0), "numeric": false] }
+        var columns: [[String: Any]] = (table.rowAxes.isEmpty ? ["cells"] : table.rowAxes).map { ["text": esc($0), "label": esc($0), "numeric": false] }
         var rows: [[String: Any]] = []
 
         func axisCells(_ key: [String: String]) -> [[String: Any]] {
@@ -47,8 +58,8 @@ public struct TableRenderer {
         }
 
         if !table.isPivoted {
-            columns.append(["text": "n", "numeric": true])
-            columns += table.metrics.map { ["text": esc($0.header), "numeric": true] }
+            columns.append(["text": "n", "label": "n", "numeric": true])
+            columns += table.metrics.map { ["text": esc($0.header), "label": esc($0.label), "metricName": $0.name, "numeric": true] }
             for g in table.groups {
                 rows.append(["cells": axisCells(g.key) + [["text": g.countText, "cls": "num n"]]
                                 + table.metrics.map { metricCell(g, $0, esc: esc, annotateN: false) },
@@ -66,7 +77,8 @@ public struct TableRenderer {
                 for c in table.colKeys {
                     let label = TextFormat.key(c, axes: table.colAxes)
                     let text = table.metrics.count == 1 ? label : "\(m.label) · \(label)"
-                    columns.append(["text": esc(text.isEmpty ? m.header : text), "numeric": true])
+                    columns.append(["text": esc(text.isEmpty ? m.header : text), "label": esc(text.isEmpty ? m.label : text),
+                                    "metricName": m.name, "numeric": true])
                 }
             }
             for r in table.rowKeys {
@@ -119,7 +131,11 @@ public struct TableRenderer {
         if g.doneCount == 0 { return ["text": g.status.rawValue, "cls": "status"] }
         guard let s = g.metrics[m.name]?.summary else { return ["text": TextFormat.missing, "cls": "num"] }
         var text = TextFormat.meanStd(s)
-        if annotateN && s.n != table.typicalN { text += " (n=\(s.n))" }
+        if annotateN && (s.n != table.typicalN || g.status != .done) {
+            // A pivot cell has no n column: say how many seeds it rests on, and what is missing.
+            text += " (n=\(s.n)" + (g.failedCount > 0 ? ", \(g.failedCount) failed" : "")
+                + (g.runningCount > 0 ? ", \(g.runningCount) running" : "") + ")"
+        }
         let flagged = g.failureMode && m.name == markerMetric
         if flagged { text += " " + FailureMode.marker }
         var title = "n = \(s.n)"

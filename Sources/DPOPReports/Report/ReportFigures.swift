@@ -1,0 +1,158 @@
+import DPOPTrainer
+import Foundation
+
+/// The report's plots, built from a results folder: training curves of Δw and Δl per bucket, final Δw
+/// against λ and β, and reward accuracy against Δw.
+public enum ReportFigures {
+    /// Every figure the results support, and notes on the ones they do not (e.g. "β does not vary").
+    public static func build(_ results: ExperimentResults) -> (figures: [ReportFigure], notes: [String]) {
+        var figures: [ReportFigure] = []
+        var notes: [String] = []
+        let deltaW = Metric.describe("logps/chosen_delta"), deltaL = Metric.describe("logps/rejected_delta")
+        for (metric, id, what) in [(deltaW, "delta-w-curves", "Δw = log π(y_w) − log π_ref(y_w)"),
+                                   (deltaL, "delta-l-curves", "Δl = log π(y_l) − log π_ref(y_l)")] {
+            if let f = trainingCurves(results, metric: metric, id: id, what: what) { figures.append(f) }
+        }
+        for (axis, symbol) in [("lambda", "λ"), ("beta", "β")] {
+            if let f = sweep(results, axis: axis, symbol: symbol) { figures.append(f) }
+            else { notes.append("No plot of final Δw against \(symbol): \(symbol) (\(axis)) takes fewer than two values among the finished cells.") }
+        }
+        if let f = accuracyAgainstDelta(results) { figures.append(f) }
+        if figures.isEmpty { notes.append("No finished cells with eval records: nothing to plot yet.") }
+        return (figures, notes)
+    }
+
+    static var finalPicker: RecordPicker { RecordPicker(step: .final, judge: Metric.describe("logps/chosen_delta"), bucket: nil) }
+
+    /// One panel per bucket (the `bucket` axis, else the per-bucket metrics of the records); one line per
+    /// series (every varying axis but seed and bucket), mean over seeds with a ± 1 std band.
+    static func trainingCurves(_ results: ExperimentResults, metric: Metric, id: String, what: String) -> ReportFigure? {
+        let done = results.runs.filter { $0.status == .done && !$0.history.isEmpty }
+        guard !done.isEmpty else { return nil }
+        // Panels: (title, runs, which metrics of a record to read).
+        var panels: [(title: String, runs: [RunResult], bucket: String?)] = []
+        if results.axes.contains("bucket") {
+            for b in results.values(of: "bucket") { panels.append(("bucket \(b)", done.filter { $0.values["bucket"] == b }, nil)) }
+            let rest = done.filter { $0.values["bucket"] == nil }
+            if !rest.isEmpty { panels.append(("all pairs", rest, nil)) }
+        } else {
+            let names = Set(done.flatMap { $0.history.flatMap { $0.buckets.keys } })
+            let ordered = results.order.values(names, of: "buckets")
+            panels = ordered.isEmpty ? [("eval split", done, nil)] : ordered.map { ("bucket \($0)", done, $0) }
+        }
+        let seriesAxes = results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }
+        let series = SeriesKey.group(done, axes: seriesAxes, in: results)
+        var charts: [Chart] = []
+        for panel in panels {
+            var chart = Chart(title: panel.title, xTitle: "training step", yTitle: metric.axisTitle)
+            chart.referenceY = 0
+            for s in series {
+                let runs = s.runs.filter { r in panel.runs.contains { $0.id == r.id } }
+                guard !runs.isEmpty else { continue }
+                var line = Chart.Series(label: s.label, color: s.color)
+                let steps = Set(runs.flatMap { $0.history.map(\.step) }).sorted()
+                for step in steps {
+                    let values = runs.compactMap { r in r.history.first { $0.step == step }.flatMap { metric.value(in: $0, bucket: panel.bucket) } }
+                    guard let summary = SampleSummary(values) else { continue }
+                    line.line.append((Double(step), summary.mean))
+                    if let sd = summary.std { line.band.append((Double(step), summary.mean - sd, summary.mean + sd)) }
+                }
+                if !line.line.isEmpty { chart.series.append(line) }
+            }
+            if !chart.series.isEmpty { charts.append(chart) }
+        }
+        guard !charts.isEmpty else { return nil }
+        let title = "\(what) during training"
+        var figure = Figure(title: title, panels: charts, legend: legend(series) + [zeroLegend])
+        figure.sharedY = true
+        let n = seedsText(done)
+        return ReportFigure(
+            id: id, title: title,
+            caption: "\(metric.label) (\(metric.name)) on the eval pairs at each eval step, one panel per edit-distance bucket. "
+                + "Line: mean over seeds (\(n)); band: ± 1 sample standard deviation (where n ≥ 2). "
+                + "Dashed: 0, no change from the reference model; \(metric.name == FailureMode.metricName ? "below it the preferred answer became less likely (DPO's failure mode)." : "below it the dispreferred answer became less likely.")",
+            svg: figure.svg())
+    }
+
+    /// Final Δw against a numeric axis (λ, β): a point per cell, the seed mean joined by a line per series.
+    static func sweep(_ results: ExperimentResults, axis: String, symbol: String) -> ReportFigure? {
+        let deltaW = Metric.describe(FailureMode.metricName)
+        let cells = results.runs.filter { $0.status == .done && $0.values[axis].flatMap(Double.init) != nil && finalPicker.value(deltaW, of: $0) != nil }
+        let xs = Set(cells.compactMap { $0.values[axis].flatMap(Double.init) })
+        guard xs.count >= 2 else { return nil }
+        let positive = xs.allSatisfy { $0 > 0 }
+        let log = positive && xs.max()! / xs.min()! >= 10
+        // Series: the axes that still vary among these cells (the loss for β; the bucket for λ).
+        let varying = results.axes.filter { a in a != axis && a != "seed" && Set(cells.map { $0.values[a] ?? "\u{0}" }).count > 1 }
+        let series = SeriesKey.group(cells, axes: varying, in: results)
+        var chart = Chart(title: "final step, one point per cell", xTitle: log ? "\(symbol) (log scale)" : symbol,
+                          yTitle: deltaW.axisTitle, xKind: log ? .log : .linear)
+        chart.referenceY = 0
+        for s in series {
+            var line = Chart.Series(label: s.label, color: s.color)
+            line.markers = true
+            var byX: [Double: [Double]] = [:]
+            for r in s.runs {
+                guard let x = r.values[axis].flatMap(Double.init), let v = finalPicker.value(deltaW, of: r) else { continue }
+                line.points.append((x, v.value, "cell \(r.id)\(r.seed.map { ", seed \($0)" } ?? ""): Δw \(TextFormat.number(v.value))"))
+                byX[x, default: []].append(v.value)
+            }
+            for x in byX.keys.sorted() {
+                let s = SampleSummary(byX[x]!)!
+                line.line.append((x, s.mean))
+            }
+            chart.series.append(line)
+        }
+        let constant = results.axes.filter { a in a != axis && a != "seed" && !varying.contains(a) }
+            .compactMap { a in cells.first?.values[a].map { "\(a)=\($0)" } }
+        let scope = constant.isEmpty ? "" : " (\(constant.joined(separator: ", ")))"
+        let title = "Final Δw against \(symbol)\(scope)"
+        var figure = Figure(title: title, panels: [chart], legend: legend(series, mark: .line) + [zeroLegend])
+        figure.panelWidth = 700
+        return ReportFigure(
+            id: "delta-w-vs-\(axis)", title: title,
+            caption: "Final Δw (logps/chosen_delta) of each finished cell with a \(symbol) value (small points: one per cell/seed; "
+                + "large points joined by lines: mean over seeds)\(log ? ", \(symbol) on a log scale" : ""). Dashed: Δw = 0.",
+            svg: figure.svg())
+    }
+
+    /// Reward accuracy against Δw at the final step, one point per cell, coloured by loss.
+    static func accuracyAgainstDelta(_ results: ExperimentResults) -> ReportFigure? {
+        let deltaW = Metric.describe(FailureMode.metricName), accuracy = Metric.describe("rewards/accuracies")
+        let cells = results.runs.filter { $0.status == .done }
+        let colourAxes = results.axes.contains("loss") ? ["loss"] : []
+        let series = SeriesKey.group(cells, axes: colourAxes, in: results)
+        var chart = Chart(title: "final step, one point per cell", xTitle: deltaW.axisTitle, yTitle: "reward accuracy (share Δw > Δl)")
+        chart.referenceX = 0
+        for s in series {
+            var points = Chart.Series(label: s.label, color: s.color)
+            for r in s.runs {
+                guard let x = finalPicker.value(deltaW, of: r), let y = finalPicker.value(accuracy, of: r) else { continue }
+                points.points.append((x.value, y.value, "cell \(r.id) \(results.label(of: r))"))
+            }
+            if !points.points.isEmpty { chart.series.append(points) }
+        }
+        guard !chart.series.isEmpty else { return nil }
+        let title = "Reward accuracy against Δw"
+        var figure = Figure(title: title, panels: [chart], legend: legend(series, mark: .point) + [zeroLegend])
+        figure.panelWidth = 700
+        return ReportFigure(
+            id: "accuracy-vs-delta-w", title: title,
+            caption: "Each point is one finished cell at its final step: x its mean Δw, y its reward accuracy (share of eval pairs with Δw > Δl). "
+                + "Points left of the dashed line (Δw = 0) rank pairs correctly while making the preferred answer less likely.",
+            svg: figure.svg())
+    }
+
+    static let zeroLegend = Figure.LegendEntry(label: "0 (no change from reference)", color: "#777777", mark: .dashed)
+
+    static func legend(_ series: [(key: SeriesKey, runs: [RunResult], color: String, label: String)], mark: Figure.Mark = .line) -> [Figure.LegendEntry] {
+        series.map { Figure.LegendEntry(label: $0.label, color: $0.color, mark: mark) }
+    }
+
+    /// "n = 3" or "n = 1–3" seeds.
+    static func seedsText(_ runs: [RunResult]) -> String {
+        let counts = Dictionary(grouping: runs) { $0.values.filter { $0.key != "seed" } }.values.map(\.count)
+        guard let lo = counts.min(), let hi = counts.max() else { return "n = 0" }
+        return lo == hi ? "n = \(lo)" : "n = \(lo)–\(hi)"
+    }
+}

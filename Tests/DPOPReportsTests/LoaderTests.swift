@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import DPOPReports
+
+@Suite struct LoaderTests {
+    /// A scratch results folder with the given run.json and metrics.jsonl texts per cell.
+    static func folder(_ cells: [String: (run: String, metrics: String?)], locks: [String] = [], spec: String? = "name: tmp\n") throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-reports-\(UUID().uuidString)")
+        for (id, files) in cells {
+            let dir = root.appendingPathComponent("runs/\(id)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try files.run.write(to: dir.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+            try files.metrics?.write(to: dir.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("locks"), withIntermediateDirectories: true)
+        for id in locks { try "{}".write(to: root.appendingPathComponent("locks/\(id).lock"), atomically: true, encoding: .utf8) }
+        try spec?.write(to: root.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        return root.path
+    }
+
+    static func recordLine(step: Int, dw: Double) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: ["step": step, "elapsed": 1.0, "eval": Fixture.metricsJSON(dw: dw), "buckets": [:]])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func loadsTheFixture() throws {
+        let r = try Fixture.editDistance()
+        #expect(r.name == "edit-distance")
+        #expect(r.description?.hasPrefix("DPO vs DPOP on low and high") == true)
+        #expect(r.runs.count == 15)
+        #expect(r.finishedCount == 14 && r.failedCount == 1 && r.runningCount == 1)
+        #expect(r.statusLine == "14 cells finished, 1 failed, 1 running")
+        #expect(r.runningWithoutResult.count == 1)
+        #expect(r.axes == ["loss", "lambda", "bucket", "seed"])
+        #expect(r.values(of: "bucket") == ["low", "high"])          // spec order, not alphabetical
+        #expect(r.values(of: "lambda") == ["5", "50", "500"])       // numeric order
+        let dpo = try #require(r.runs.first { $0.loss == "dpo" })
+        #expect(dpo.values["lambda"] == nil && dpo.notApplicable.contains("lambda"))
+        #expect(dpo.value(of: "lambda") == nil)                      // not the config's unused default 50
+        #expect(dpo.history.map(\.step) == [0, 25, 50, 75, 100])
+        #expect(dpo.final?.step == 100)
+        #expect(dpo.provenance?.commit?.hasPrefix("3f2a9c1e") == true)
+        let failed = try #require(r.runs.first { $0.status == .failed })
+        #expect(failed.final == nil && failed.error?.contains("not finite") == true)
+        #expect(failed.history.map(\.step) == [0, 25, 50])
+    }
+
+    @Test func badMetricsLineNamesFileAndLine() throws {
+        let run = #"{"id": "c1", "status": "done", "values": {"loss": "dpo"}}"#
+        let metrics = Self.recordLine(step: 0, dw: 0) + "\n" + #"{"step": 25, "elapsed": 1, "eval": {"n": 3}}"# + "\n"
+        let path = try Self.folder(["c1": (run, metrics)])
+        do {
+            _ = try ResultsFolder.load(path: path)
+            Issue.record("expected an error")
+        } catch let ReportError.badMetricsLine(file, line, message) {
+            #expect(file.hasSuffix("runs/c1/metrics.jsonl"))
+            #expect(line == 2)
+            #expect(message.contains("missing") && message.contains("eval"))
+        }
+        #expect(ReportError.badMetricsLine(file: "m.jsonl", line: 2, message: "x").description == "m.jsonl:2: x")
+    }
+
+    @Test func runFileErrorsSayWhatIsMissing() throws {
+        let path = try Self.folder(["c1": (#"{"status": "done"}"#, nil)])
+        #expect(throws: ReportError.badRunFile(path: path + "/runs/c1/run.json", message: "missing \"id\" (a string)")) {
+            try ResultsFolder.load(path: path)
+        }
+        let odd = try Self.folder(["c2": (#"{"id": "c2", "status": "finished"}"#, nil)])
+        #expect(throws: ReportError.self) { try ResultsFolder.load(path: odd) }
+        #expect(throws: ReportError.notAResultsFolder(path: "/nonexistent/x", reason: "no such folder")) {
+            try ResultsFolder.load(path: "/nonexistent/x")
+        }
+    }
+
+    @Test func finalFallsBackToTheLastRecordAndLocksMarkRetries() throws {
+        let done = #"{"id": "a", "status": "done", "values": {"seed": "0"}}"#
+        let failed = #"{"id": "b", "status": "failed", "values": {"seed": "1"}, "error": "boom"}"#
+        let path = try Self.folder(["a": (done, Self.recordLine(step: 0, dw: 0) + "\n" + Self.recordLine(step: 10, dw: -2) + "\n"),
+                                    "b": (failed, nil)], locks: ["b", "zzz"])
+        let r = try ResultsFolder.load(path: path)
+        #expect(r.runs.first { $0.id == "a" }?.final?.step == 10)
+        #expect(r.runs.first { $0.id == "b" }?.status == .running)   // a failed cell with a lock is being retried
+        #expect(r.runningWithoutResult == ["zzz"])
+        #expect(r.name == "tmp")
+    }
+
+    @Test func specHeaderReadsPlainQuotedAndBlockScalars() {
+        #expect(SpecHeader(yaml: "name: exp1  # comment\ndescription: \"a \\\"quoted\\\" text\"\n") ==
+                SpecHeader(name: "exp1", description: "a \"quoted\" text"))
+        #expect(SpecHeader(yaml: "name: 'it''s'\ndescription: >\n  folded\n  lines\n\n  second\nseeds: [0]\n").description == "folded lines\nsecond")
+        #expect(SpecHeader(yaml: "description: |\n  line 1\n  line 2\nname: x\n").description == "line 1\nline 2")
+        #expect(SpecHeader(yaml: "model:\n  name: nested\n").name == nil)   // only top-level keys
+    }
+}
