@@ -82,6 +82,25 @@ import Testing
         #expect(r.runs.first { $0.id == "b" }?.status == .running)   // a failed cell with a lock is being retried
         #expect(r.runningWithoutResult == ["zzz"])
         #expect(r.name == "tmp")
+        // A lock whose owner is gone does not make a cell running.
+        let stale = try ResultsFolder.load(path: path) { !$0.lastPathComponent.hasPrefix("zzz") }
+        #expect(stale.runningWithoutResult.isEmpty && stale.runningCount == 1)
+    }
+
+    @Test func defaultLockCheckUsesTheOwnersProcess() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-lock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        func lock(pid: Int32) throws -> URL {
+            let url = dir.appendingPathComponent("\(pid).lock")
+            let json = "{\"pid\": \(pid), \"host\": \"\(ProcessInfo.processInfo.hostName)\", \"started\": \"now\"}"
+            try json.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        #expect(ResultsFolder.lockIsLive(try lock(pid: getpid())))
+        #expect(!ResultsFolder.lockIsLive(try lock(pid: Int32.max)))    // no such process: stale
+        let unreadable = dir.appendingPathComponent("partial.lock")
+        try "{".write(to: unreadable, atomically: true, encoding: .utf8)
+        #expect(ResultsFolder.lockIsLive(unreadable))                    // maybe being written: assume live
     }
 
     @Test func specHeaderReadsPlainQuotedAndBlockScalars() {

@@ -15,6 +15,9 @@ public struct Chart {
         public var dashed = false
         /// Draw a marker at every line vertex (for sparse lines such as a λ sweep).
         public var markers = false
+        /// Size and opacity of `points`: small and faint under a line, larger in a scatter plot.
+        public var pointRadius = 3.5
+        public var pointOpacity = 0.55
 
         public init(label: String, color: String) {
             self.label = label
@@ -92,7 +95,8 @@ public struct Chart {
         }
         for s in series {
             for p in s.points {
-                svg.circle(sx(p.x), sy(p.y), r: 3.5, fill: s.color, opacity: 0.55, title: p.note)
+                svg.circle(sx(p.x), sy(p.y), r: s.pointRadius, fill: s.color, opacity: s.pointOpacity,
+                           stroke: s.pointOpacity > 0.6 ? "#ffffff" : nil, title: p.note)
             }
         }
         for s in series {

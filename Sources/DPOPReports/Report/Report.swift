@@ -56,7 +56,10 @@ public struct Report {
             ["id": f.id, "title": f.title, "caption": TextFormat.markdownCell(f.caption), "path": "\(figureDirectory)/\(f.id).svg"]
         }
         mdContext["unfinished"] = unfinished.map { $0.mapValues { v in (v as? String).map(TextFormat.markdownCell) ?? v } }
-        if let s = results.specText { mdContext["specFence"] = fence(for: s) }
+        if let s = results.specText {
+            mdContext["specText"] = s.hasSuffix("\n") ? String(s.dropLast()) : s
+            mdContext["specFence"] = fence(for: s)
+        }
         let markdown = try templates.render("report.md", mdContext)
         return Report(html: html, markdown: markdown, figures: figures, figureDirectory: figureDirectory)
     }

@@ -126,6 +126,8 @@ public enum ReportFigures {
         chart.referenceX = 0
         for s in series {
             var points = Chart.Series(label: s.label, color: s.color)
+            points.pointRadius = 5
+            points.pointOpacity = 0.8
             for r in s.runs {
                 guard let x = finalPicker.value(deltaW, of: r), let y = finalPicker.value(accuracy, of: r) else { continue }
                 points.points.append((x.value, y.value, "cell \(r.id) \(results.label(of: r))"))

@@ -1,12 +1,15 @@
+import DPOPExperiments
 import DPOPTrainer
 import Foundation
 
 /// Reads a results folder `RESULTS/<name>/` as `dpop run` writes it.
 public enum ResultsFolder {
-    /// Loads the spec header, every `runs/<id>/run.json` with its `metrics.jsonl`, and the locks.
+    /// Loads the spec header, every `runs/<id>/run.json` with its `metrics.jsonl`, and the live locks.
     ///
     /// Work folders (`runs/.work-…`) are skipped: they are attempts in progress or remains of killed ones.
-    public static func load(path: String) throws -> ExperimentResults {
+    /// `lockIsLive` decides whether a lock file still marks a running cell (default: `CellLock`'s own
+    /// test, as `dpop status` uses); a stale lock's cell is not running, it waits for the next `dpop run`.
+    public static func load(path: String, lockIsLive: (URL) -> Bool = ResultsFolder.lockIsLive) throws -> ExperimentResults {
         let fm = FileManager.default
         let root = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
@@ -21,8 +24,10 @@ public enum ResultsFolder {
         let specText = fm.contents(atPath: specURL.path).map { String(decoding: $0, as: UTF8.self) }
         let header = specText.map(SpecHeader.init(yaml:)) ?? SpecHeader()
 
-        let locked = Set(((try? fm.contentsOfDirectory(atPath: root.appendingPathComponent("locks").path)) ?? [])
-            .filter { $0.hasSuffix(".lock") }.map { String($0.dropLast(".lock".count)) })
+        let locksDir = root.appendingPathComponent("locks")
+        let locked = Set(((try? fm.contentsOfDirectory(atPath: locksDir.path)) ?? [])
+            .filter { $0.hasSuffix(".lock") && lockIsLive(locksDir.appendingPathComponent($0)) }
+            .map { String($0.dropLast(".lock".count)) })
 
         var runs: [RunResult] = []
         let entries = (try? fm.contentsOfDirectory(atPath: runsDir.path)) ?? []
@@ -39,6 +44,12 @@ public enum ResultsFolder {
         let name = header.name ?? runs.first?.experiment ?? root.lastPathComponent
         return ExperimentResults(root: root.path, name: name, description: header.description, specText: specText,
                                  runs: runs, runningWithoutResult: locked.subtracting(withResult).sorted())
+    }
+
+    /// True unless the lock is readable and its owner is known to be gone (an unreadable lock may be
+    /// one being written right now).
+    public static func lockIsLive(_ url: URL) -> Bool {
+        CellLock.read(url)?.isAlive ?? true
     }
 
     /// Reads one cell's `run.json` and, when present, its `metrics.jsonl`.
