@@ -19,10 +19,14 @@ import Testing
         #expect(NiceTicks.step(10, count: 5) == 2)
         #expect(NiceTicks.step(15.5, count: 5) == 5)
         #expect(NiceTicks.step(0.9, count: 5) == 0.2)
-        #expect(NiceTicks.niceDomain(-15.3, 0.2, count: 5) == -20...5)
+        #expect(NiceTicks.nice(-15.3, 0.2, count: 5) == (-16...2, 2))          // by 2 pads less than by 5 (−20…5)
+        #expect(NiceTicks.nice(0, 120, count: 5) == (0...120, 20))               // not 0…150 by 50
+        #expect(NiceTicks.nice(0, 1, count: 5) == (0...1, 0.2))
+        let steps = Scale.nice(covering: [0, 120], range: (0, 100))
+        #expect(steps.ticks() == [0, 20, 40, 60, 80, 100, 120] && steps.label(40) == "40")
         #expect(NiceTicks.linear(-20, 5, count: 5) == [-20, -15, -10, -5, 0, 5])
         #expect(NiceTicks.linear(0, 1, count: 5) == [0, 0.2, 0.4, 0.6, 0.8, 1])
-        #expect(NiceTicks.niceDomain(3, 3, count: 5) == 2.6...3.4)     // a single value still gets a range
+        #expect(NiceTicks.niceDomain(3, 3, count: 5) == 2.7...3.3)     // a single value still gets a range
         #expect(NiceTicks.log(1, 1000) == [1, 10, 100, 1000])
         #expect(NiceTicks.log(1, 100) == [1, 10, 100])
         #expect(NiceTicks.log(5, 50) == [5, 10, 20, 50])               // under a decade apart: 1-2-5 ticks

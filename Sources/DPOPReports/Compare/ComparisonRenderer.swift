@@ -57,7 +57,7 @@ public struct ComparisonRenderer {
                               "title": "mean difference \(TextFormat.number(d.mean)), treatment better in \(pm.wins) of \(pm.pairs.count) seed pairs"])
             }
             let flagged = g.baselineFailureMode || g.treatmentFailureMode
-            cells.append(["text": esc(g.failureModeText), "cls": flagged ? "failure-mode" : ""])
+            cells.append(["text": esc(g.failureModeText), "cls": flagged ? "flag failure-mode" : "flag"])
             rows.append(["cells": cells, "cls": g.pairs.isEmpty ? "unpaired" : ""])
             if !g.unpaired.isEmpty {
                 let where_ = TextFormat.key(g.key, axes: c.axes)

@@ -33,6 +33,8 @@ public struct Chart {
     /// A dashed reference line (e.g. Δw = 0), included in the axis range.
     public var referenceX: Double?
     public var referenceY: Double?
+    /// Opacity of bands: lower when many overlap.
+    public var bandOpacity = 0.16
 
     public init(title: String, xTitle: String, yTitle: String, xKind: Scale.Kind = .linear) {
         self.title = title
@@ -91,7 +93,7 @@ public struct Chart {
         }
         for s in series where s.band.count >= 2 {
             let band = s.band.sorted { $0.x < $1.x }
-            svg.polygon(band.map { (sx($0.x), sy($0.high)) } + band.reversed().map { (sx($0.x), sy($0.low)) }, fill: s.color, opacity: 0.16)
+            svg.polygon(band.map { (sx($0.x), sy($0.high)) } + band.reversed().map { (sx($0.x), sy($0.low)) }, fill: s.color, opacity: bandOpacity)
         }
         for s in series {
             for p in s.points {

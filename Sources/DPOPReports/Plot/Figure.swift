@@ -20,7 +20,8 @@ public struct Figure {
     public var title: String
     public var panels: [Chart]
     public var legend: [LegendEntry]
-    public var panelWidth = 545.0
+    /// Width of the whole figure; panels share it (up to three side by side).
+    public var width = 1110.0
     public var panelHeight = 310.0
     /// Give every panel the same y range, so panels compare at a glance.
     public var sharedY = true
@@ -31,8 +32,8 @@ public struct Figure {
         self.legend = legend
     }
 
-    var columns: Int { max(1, min(2, panels.count)) }
-    public var width: Double { Double(columns) * panelWidth + 20 }
+    var columns: Int { panels.count <= 3 ? max(1, panels.count) : 2 }
+    public var panelWidth: Double { (width - 20) / Double(columns) }
 
     /// Rough text width: SVG has no text measurement, and a generous estimate keeps legend items apart.
     static func textWidth(_ s: String, size: Double) -> Double { Double(s.count) * size * 0.6 }

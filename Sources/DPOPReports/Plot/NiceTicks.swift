@@ -12,16 +12,31 @@ public enum NiceTicks {
         return nice * magnitude
     }
 
-    /// [lo, hi] widened to multiples of the nice step; a single value widens to a unit around it.
-    public static func niceDomain(_ lo: Double, _ hi: Double, count: Int) -> ClosedRange<Double> {
+    /// [lo, hi] widened to multiples of a nice step, and that step. Of the 1-2-5 step for about
+    /// `count` intervals and the next smaller one, takes the one that pads the data least (0…120 gets
+    /// 0…120 by 20, not 0…150 by 50), as long as it makes at most 2·count + 1 ticks.
+    public static func nice(_ lo: Double, _ hi: Double, count: Int) -> (domain: ClosedRange<Double>, step: Double) {
         var lo = lo, hi = hi
         if lo == hi {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad
             hi += pad
         }
-        let s = step(hi - lo, count: count)
-        return clean(floor(lo / s + 1e-9) * s, step: s)...clean(ceil(hi / s - 1e-9) * s, step: s)
+        let s0 = step(hi - lo, count: count)
+        let mantissa = (s0 / pow(10, floor(log10(s0) + 1e-9))).rounded()
+        let smaller = s0 * (mantissa == 1 ? 0.5 : mantissa == 2 ? 0.5 : 0.4)
+        var best: (domain: ClosedRange<Double>, step: Double)?
+        for s in [s0, smaller] {
+            let a = clean(floor(lo / s + 1e-9) * s, step: s), b = clean(ceil(hi / s - 1e-9) * s, step: s)
+            guard ((b - a) / s).rounded() + 1 <= Double(2 * count + 1) else { continue }
+            if best == nil || b - a < best!.domain.upperBound - best!.domain.lowerBound - s * 1e-9 { best = (a...b, s) }
+        }
+        return best!
+    }
+
+    /// The domain of `nice(_:_:count:)`.
+    public static func niceDomain(_ lo: Double, _ hi: Double, count: Int) -> ClosedRange<Double> {
+        nice(lo, hi, count: count).domain
     }
 
     /// A multiple of `step` without binary noise (3 × 0.2 is 0.6000000000000001) and without −0.
@@ -31,9 +46,9 @@ public enum NiceTicks {
         return r == 0 ? 0 : r
     }
 
-    /// Ticks at multiples of the nice step within [lo, hi].
-    public static func linear(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
-        let s = step(hi - lo, count: count)
+    /// Ticks at multiples of `step` (default: the nice step for about `count` intervals) within [lo, hi].
+    public static func linear(_ lo: Double, _ hi: Double, count: Int, step given: Double? = nil) -> [Double] {
+        let s = given ?? step(hi - lo, count: count)
         var ticks: [Double] = []
         var k = ceil(lo / s - 1e-9)
         while k * s <= hi + s * 1e-9 {

@@ -9,16 +9,19 @@ public struct Scale: Equatable, Sendable {
     public let domain: ClosedRange<Double>
     /// Pixel positions of `domain.lowerBound` and `domain.upperBound` (for a y axis the first is the larger).
     public let range: (Double, Double)
+    /// Distance between linear ticks, when the domain was chosen for it (else derived from the domain).
+    public let tickStep: Double?
 
     public static func == (a: Scale, b: Scale) -> Bool {
-        a.kind == b.kind && a.domain == b.domain && a.range == b.range
+        a.kind == b.kind && a.domain == b.domain && a.range == b.range && a.tickStep == b.tickStep
     }
 
-    public init(kind: Kind = .linear, domain: ClosedRange<Double>, range: (Double, Double)) {
+    public init(kind: Kind = .linear, domain: ClosedRange<Double>, range: (Double, Double), tickStep: Double? = nil) {
         precondition(kind == .linear || domain.lowerBound > 0, "a log scale needs a positive domain")
         self.kind = kind
         self.domain = domain
         self.range = range
+        self.tickStep = tickStep
     }
 
     /// A scale whose domain covers `values` and ends on nice ticks (1-2-5 × 10^k; decades for log).
@@ -29,7 +32,8 @@ public struct Scale: Equatable, Sendable {
         }
         switch kind {
         case .linear:
-            return Scale(kind: .linear, domain: NiceTicks.niceDomain(lo, hi, count: tickCount), range: range)
+            let nice = NiceTicks.nice(lo, hi, count: tickCount)
+            return Scale(kind: .linear, domain: nice.domain, range: range, tickStep: nice.step)
         case .log:
             let a = pow(10, floor(log10(lo))), b = pow(10, ceil(log10(hi)))
             return Scale(kind: .log, domain: a...(b > a ? b : a * 10), range: range)
@@ -49,7 +53,7 @@ public struct Scale: Equatable, Sendable {
     /// Tick values inside the domain.
     public func ticks(count: Int = 5) -> [Double] {
         switch kind {
-        case .linear: return NiceTicks.linear(domain.lowerBound, domain.upperBound, count: count)
+        case .linear: return NiceTicks.linear(domain.lowerBound, domain.upperBound, count: count, step: tickStep)
         case .log: return NiceTicks.log(domain.lowerBound, domain.upperBound)
         }
     }
@@ -57,7 +61,7 @@ public struct Scale: Equatable, Sendable {
     /// Tick label text: as many decimals as the tick step needs; decades for log scales.
     public func label(_ value: Double, count: Int = 5) -> String {
         switch kind {
-        case .linear: return NiceTicks.label(value, step: NiceTicks.step(domain.upperBound - domain.lowerBound, count: count))
+        case .linear: return NiceTicks.label(value, step: tickStep ?? NiceTicks.step(domain.upperBound - domain.lowerBound, count: count))
         case .log: return NiceTicks.logLabel(value)
         }
     }

@@ -46,6 +46,7 @@ public enum ReportFigures {
         for panel in panels {
             var chart = Chart(title: panel.title, xTitle: "training step", yTitle: metric.axisTitle)
             chart.referenceY = 0
+            chart.bandOpacity = series.count > 4 ? 0.08 : 0.16
             for s in series {
                 let runs = s.runs.filter { r in panel.runs.contains { $0.id == r.id } }
                 guard !runs.isEmpty else { continue }
@@ -84,35 +85,41 @@ public enum ReportFigures {
         let log = positive && xs.max()! / xs.min()! >= 10
         // Series: the axes that still vary among these cells (the loss for β; the bucket for λ).
         let varying = results.axes.filter { a in a != axis && a != "seed" && Set(cells.map { $0.values[a] ?? "\u{0}" }).count > 1 }
-        let series = SeriesKey.group(cells, axes: varying, in: results)
-        var chart = Chart(title: "final step, one point per cell", xTitle: log ? "\(symbol) (log scale)" : symbol,
-                          yTitle: deltaW.axisTitle, xKind: log ? .log : .linear)
-        chart.referenceY = 0
-        for s in series {
-            var line = Chart.Series(label: s.label, color: s.color)
-            line.markers = true
-            var byX: [Double: [Double]] = [:]
-            for r in s.runs {
-                guard let x = r.values[axis].flatMap(Double.init), let v = finalPicker.value(deltaW, of: r) else { continue }
-                line.points.append((x, v.value, "cell \(r.id)\(r.seed.map { ", seed \($0)" } ?? ""): Δw \(TextFormat.number(v.value))"))
-                byX[x, default: []].append(v.value)
+        // Panels per bucket when the bucket varies (as in the training curves); series for the rest.
+        let panelAxis: String? = varying.contains("bucket") ? "bucket" : nil
+        let seriesAxes = varying.filter { $0 != panelAxis }
+        let series = SeriesKey.group(cells, axes: seriesAxes, in: results)
+        let panelValues: [String?] = panelAxis.map { a in results.values(of: a).filter { v in cells.contains { $0.values[a] == v } } } ?? [nil]
+        var charts: [Chart] = []
+        for panelValue in panelValues {
+            var chart = Chart(title: panelValue.map { "bucket \($0)" } ?? "final step, one point per cell",
+                              xTitle: log ? "\(symbol) (log scale)" : symbol, yTitle: deltaW.axisTitle, xKind: log ? .log : .linear)
+            chart.referenceY = 0
+            for s in series {
+                var line = Chart.Series(label: s.label, color: s.color)
+                line.markers = true
+                var byX: [Double: [Double]] = [:]
+                for r in s.runs where panelAxis == nil || r.values[panelAxis!] == panelValue {
+                    guard let x = r.values[axis].flatMap(Double.init), let v = finalPicker.value(deltaW, of: r) else { continue }
+                    line.points.append((x, v.value, "cell \(r.id) \(results.label(of: r)): Δw \(TextFormat.number(v.value))"))
+                    byX[x, default: []].append(v.value)
+                }
+                for x in byX.keys.sorted() { line.line.append((x, SampleSummary(byX[x]!)!.mean)) }
+                if !line.points.isEmpty { chart.series.append(line) }
             }
-            for x in byX.keys.sorted() {
-                let s = SampleSummary(byX[x]!)!
-                line.line.append((x, s.mean))
-            }
-            chart.series.append(line)
+            charts.append(chart)
         }
         let constant = results.axes.filter { a in a != axis && a != "seed" && !varying.contains(a) }
             .compactMap { a in cells.first?.values[a].map { "\(a)=\($0)" } }
         let scope = constant.isEmpty ? "" : " (\(constant.joined(separator: ", ")))"
         let title = "Final Δw against \(symbol)\(scope)"
-        var figure = Figure(title: title, panels: [chart], legend: legend(series, mark: .line) + [zeroLegend])
-        figure.panelWidth = 700
+        var figure = Figure(title: title, panels: charts, legend: legend(series, mark: .line) + [zeroLegend])
+        if charts.count == 1 { figure.width = 720 }
         return ReportFigure(
             id: "delta-w-vs-\(axis)", title: title,
-            caption: "Final Δw (logps/chosen_delta) of each finished cell with a \(symbol) value (small points: one per cell/seed; "
-                + "large points joined by lines: mean over seeds)\(log ? ", \(symbol) on a log scale" : ""). Dashed: Δw = 0.",
+            caption: "Final Δw (logps/chosen_delta) of each finished cell with a \(symbol) value\(panelAxis == nil ? "" : ", one panel per bucket")"
+                + " (small points: one per cell/seed; large points joined by lines: mean over seeds)"
+                + "\(log ? ", \(symbol) on a log scale" : ""). Dashed: Δw = 0.",
             svg: figure.svg())
     }
 
@@ -137,7 +144,7 @@ public enum ReportFigures {
         guard !chart.series.isEmpty else { return nil }
         let title = "Reward accuracy against Δw"
         var figure = Figure(title: title, panels: [chart], legend: legend(series, mark: .point) + [zeroLegend])
-        figure.panelWidth = 700
+        figure.width = 720
         return ReportFigure(
             id: "accuracy-vs-delta-w", title: title,
             caption: "Each point is one finished cell at its final step: x its mean Δw, y its reward accuracy (share of eval pairs with Δw > Δl). "
