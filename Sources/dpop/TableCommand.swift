@@ -30,18 +30,11 @@ struct TableCommand: ParsableCommand {
     func run() throws {
         let format = try OutputFormat(parsing: format)
         let options = TableOptions(
-            rows: rows.map(CommandLists.split), cols: cols.map(CommandLists.split) ?? [],
-            metrics: metrics.flatMap(CommandLists.split), step: try StepSelector(parsing: step), sort: sort, bucket: bucket)
+            rows: rows.map(OptionList.split), cols: cols.map(OptionList.split) ?? [],
+            metrics: metrics.flatMap(OptionList.split), step: try StepSelector(parsing: step), sort: sort, bucket: bucket)
         var templates = try TemplateSet.builtIn()
         if let template { try templates.load(file: template, as: try TableRenderer.templateName(for: format)) }
         let table = try ComparisonTable.build(try ResultsFolder.load(path: results), options: options)
         print(try TableRenderer(table: table, templates: templates).render(format), terminator: "")
-    }
-}
-
-/// Comma-separated command-line lists.
-enum CommandLists {
-    static func split(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

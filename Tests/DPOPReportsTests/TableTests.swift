@@ -147,6 +147,11 @@ import Testing
                                  Fixture.run("b", ["loss": "dpop"], dw: 1, buckets: ["low": Fixture.metricsJSON(dw: 3)])])
         let t = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], bucket: "low"))
         #expect(t.groups.map { $0.metrics["logps/chosen_delta"]!.summary!.mean } == [-7, 3])
+        // A cell without the bucket does not count towards n.
+        let partial = Fixture.results([Fixture.run("a", ["loss": "dpo", "seed": "0"], dw: -1, buckets: ["low": low]),
+                                       Fixture.run("b", ["loss": "dpo", "seed": "1"], dw: -1)])
+        let pt = try ComparisonTable.build(partial, options: TableOptions(metrics: ["logps/chosen_delta"], bucket: "low"))
+        #expect(pt.groups[0].countText(pt.metrics) == "1 (+1 without values)" && pt.typicalN == 1)
         #expect(throws: ReportError.badOption(option: "--bucket", value: "mid", expected: "one of low")) {
             try ComparisonTable.build(r, options: TableOptions(bucket: "mid"))
         }

@@ -19,7 +19,7 @@ public struct ComparisonTable: Sendable {
     public let statusLine: String
     /// Cells with a lock but no run.json: their grid values are not known yet.
     public let runningWithoutResult: [String]
-    /// Finished cells per group in most groups: the caption's n.
+    /// Seeds per group behind the numbers in most groups: the caption's n.
     public let typicalN: Int
 
     /// Groups `results` by the row and column axes and summarises every metric over the seeds.
@@ -78,7 +78,7 @@ public struct ComparisonTable: Sendable {
                     < (rowKeys.firstIndex(of: project(b.key, rowAxes)) ?? 0, colKeys.firstIndex(of: project(b.key, options.cols)) ?? 0)
             }
         }
-        let counts = Dictionary(groups.map { ($0.doneCount, 1) }, uniquingKeysWith: +)
+        let counts = Dictionary(groups.filter { $0.doneCount > 0 }.map { ($0.valueCount(metrics), 1) }, uniquingKeysWith: +)
         let typical = counts.max { a, b in a.value != b.value ? a.value < b.value : a.key < b.key }?.key ?? 0
         return ComparisonTable(
             experiment: results.name, options: options, metrics: metrics, rowAxes: rowAxes, colAxes: options.cols,

@@ -34,11 +34,19 @@ public struct GroupSummary: Sendable {
     /// DPO's failure mode: mean Δw below zero with the whole 95% CI below zero.
     public var failureMode: Bool { FailureMode.shows(chosenDelta) }
 
-    /// "3", "2 (+1 failed)", "0 (1 running)".
-    public var countText: String {
+    /// Seeds behind the shown numbers: the most values any of `metrics` has (finished cells without a
+    /// record at the step or bucket asked for do not count).
+    public func valueCount(_ metrics: [Metric]) -> Int {
+        metrics.compactMap { self.metrics[$0.name]?.summary?.n }.max() ?? 0
+    }
+
+    /// "3", "2 (+1 failed)", "0 (1 running)", "3 (+3 without values)" for `valueCount(metrics)`.
+    public func countText(_ metrics: [Metric]) -> String {
+        let n = valueCount(metrics)
         var extra: [String] = []
-        if failedCount > 0 { extra.append("\(doneCount > 0 ? "+" : "")\(failedCount) failed") }
-        if runningCount > 0 { extra.append("\(doneCount > 0 || failedCount > 0 ? "+" : "")\(runningCount) running") }
-        return extra.isEmpty ? "\(doneCount)" : "\(doneCount) (\(extra.joined(separator: ", ")))"
+        if doneCount > n { extra.append("+\(doneCount - n) without values") }
+        if failedCount > 0 { extra.append("\(n > 0 || !extra.isEmpty ? "+" : "")\(failedCount) failed") }
+        if runningCount > 0 { extra.append("\(n > 0 || !extra.isEmpty ? "+" : "")\(runningCount) running") }
+        return extra.isEmpty ? "\(n)" : "\(n) (\(extra.joined(separator: ", ")))"
     }
 }

@@ -61,7 +61,7 @@ public struct TableRenderer {
             columns.append(["text": "n", "label": "n", "numeric": true])
             columns += table.metrics.map { ["text": esc($0.header), "label": esc($0.label), "metricName": $0.name, "numeric": true] }
             for g in table.groups {
-                rows.append(["cells": axisCells(g.key) + [["text": g.countText, "cls": "num n"]]
+                rows.append(["cells": axisCells(g.key) + [["text": g.countText(table.metrics), "cls": "num n"]]
                                 + table.metrics.map { metricCell(g, $0, esc: esc, annotateN: false) },
                              "cls": rowClass([g])])
             }
