@@ -19,21 +19,18 @@ COMMIT_A = "3f2a9c1e5b7d8f0a1c2e3d4b5a6978c0d1e2f3a4"
 COMMIT_B = "9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c"
 
 SPEC = """\
+# Fixture for the DPOPReports tests (scripts/make_report_fixture.py); shaped like experiments/*.yaml.
 name: edit-distance
 description: DPO vs DPOP on low and high edit-distance arith pairs; does DPOP stop the chosen answer's likelihood from falling?
+seeds: [0, 1, 2]                 # three seeds for a mean, a spread and a 95% CI
+model: {layers: 3, heads: 3, embedding: 96, context: 128}
 data:
-  source: arith
+  task: arith
   pairs: 3000
-  corruption: step:1,resample:1
-buckets:
-  low: 1..3
-  high: 6..20
-model: {embedding: 96, layers: 3, heads: 3, context: 128}
-train:
-  steps: 100
-  eval_every: 25
-  lr: 1e-4
-seeds: [0, 1, 2]
+  corruption: {step: 0.5, resample: 0.5}
+  buckets: {low: [1, 3], high: [6, 20]}
+sft: {steps: 800, lr: 2e-3, batch: 32}
+train: {steps: 100, lr: 1e-4, batch: 16, eval_every: 25, warmup: 10}
 loss: {beta: 0.1, lambda: 50}
 grid:
   loss: [dpo, dpop]

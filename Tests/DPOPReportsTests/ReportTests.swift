@@ -58,7 +58,7 @@ import Testing
         let links = md.components(separatedBy: "](").dropFirst().map { String($0.prefix { $0 != ")" }) }
         #expect(links == ["out-figures/delta-w-curves.svg", "out-figures/delta-l-curves.svg", "out-figures/delta-w-vs-lambda.svg", "out-figures/accuracy-vs-delta-w.svg"])
         for link in links { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(link).path)) }
-        #expect(md.contains("```yaml\nname: edit-distance\n"))
+        #expect(md.contains("```yaml\n# Fixture for the DPOPReports tests"))
         #expect(!md.contains("<svg"))
     }
 
