@@ -32,17 +32,18 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var slurm: SlurmOptions
 
+    func validate() throws {
+        guard slurm.launcher == .slurm else { return }
+        if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
+        if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
+        if failFast { throw ValidationError("--fail-fast is for local runs; with --launcher slurm, cancel the job with scancel") }
+    }
+
     func run() throws {
         threads.apply()
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
         if requireClean { try experiment.requireCleanTree() }
-        switch slurm.launcher {
-        case .local:
-            try slurm.rejectSlurmOnlyOptions()
-        case .slurm:
-            if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
-            if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
-            if failFast { throw ValidationError("--fail-fast is for local runs; with --launcher slurm, cancel the job with scancel") }
+        if slurm.launcher == .slurm {
             let outcome = try experiment.launchOnSlurm(only: only, options: slurm.launcherOptions(retryFailed: retryFailed))
             print(outcome.message(folder: experiment.store.root.path))
             return

@@ -34,8 +34,9 @@ struct SlurmOptions: ParsableArguments {
         return options
     }
 
-    /// Throws when a Slurm option is given without `--launcher slurm`.
-    func rejectSlurmOnlyOptions() throws {
+    /// Rejects a Slurm option given without `--launcher slurm`.
+    func validate() throws {
+        guard launcher == .local else { return }
         let given: [(String, Bool)] = [("--partition", partition != nil), ("--time", time != nil),
                                        ("--cpus-per-task", cpusPerTask != nil), ("--mem", mem != nil),
                                        ("--max-parallel", maxParallel != nil), ("--sbatch-arg", !sbatchArgs.isEmpty),

@@ -69,12 +69,12 @@ public struct ExperimentStatus: Sendable {
                     row.note = name == "PENDING" ? "queued" : name.lowercased()
                 } else if let stale = lock?.slurmJob.flatMap(SlurmTaskID.init) {
                     row.slurm = stale
-                    row.note = "task ended without a result (cancelled, timed out or killed); the next submission runs it"
+                    row.note = "task ended without a result (cancelled or killed); submit again"
                 } else if lock != nil {
-                    row.note = "its process ended without a result; the next run runs it"
+                    row.note = "process ended without a result; run again"
                 } else if let queued {
                     row.slurm = queued.0
-                    if queued.1 == .ended { row.note = "task ended without a result; see its log" }
+                    if queued.1 == .ended { row.note = "task ended without a result; see its log, submit again" }
                 }
             }
             if let task = row.slurm {
