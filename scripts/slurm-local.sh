@@ -25,8 +25,8 @@ install_packages() {
     fi
     say "installing slurm-wlm and munge (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
-    timeout 300 apt-get update -qq
-    timeout 600 apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+    timeout 300 apt-get -o DPkg::Lock::Timeout=120 update -qq
+    timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
 }
 
 munge_works() { command -v munge >/dev/null && munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
