@@ -5,6 +5,10 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
     case data(file: String, line: Int, message: String)
     case io(path: String, message: String)
     case usage(String)
+    /// A loss or metric became NaN or infinite: training stops there.
+    case nonFinite(stage: String, step: Int, what: String, value: Double)
+    /// SIGINT or SIGTERM asked training to stop.
+    case interrupted(stage: String, step: Int, signal: Int32)
 
     public var description: String {
         switch self {
@@ -18,6 +22,11 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
             return "\(path): \(m)"
         case .usage(let m):
             return m
+        case .interrupted(let stage, let step, let signal):
+            return "interrupted by signal \(signal) at \(stage) step \(step)"
+        case .nonFinite(let stage, let step, let what, let value):
+            return "\(stage) step \(step): \(what) is \(value); training stopped\nhint: lower the learning rate, or β/λ"
+
         }
     }
 }

@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Run only cells with axis=value (repeatable, axis=a,b for several).")
     var only: [String] = []
     @Flag(help: "Run failed cells again.") var retryFailed = false
+    @Flag(help: "Run finished cells again too; the earlier result moves to attempts/<id>/<n>/, never deleted.")
+    var force = false
     @Flag(help: "Stop at the first failed cell.") var failFast = false
     @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
     @Option(help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).") var cell: String?
@@ -49,24 +51,29 @@ struct RunCommand: ParsableCommand {
             return
         }
         if let cell {
-            let outcome = try experiment.runCell(id: cell, retryFailed: retryFailed) { line in
+            Interruption.install()
+            let outcome = try experiment.runCell(id: cell, retryFailed: retryFailed, force: force) { line in
                 print(line)
                 fflush(stdout)
             }
             if case .failed = outcome { throw ExitCode(1) }
+            if case .interrupted = outcome { throw ExitCode(130) }
             return
         }
         var line = ProgressLine()
         var options = LocalScheduler.Options()
         options.jobs = jobs
         options.retryFailed = retryFailed
+        options.force = force
         options.failFast = failFast
+        Interruption.install { _ in print("\nstopping: the running cells record themselves as interrupted (again to quit at once)") }
         options.threadsPerJob = threads.threads
         let summary = try experiment.runGrid(only: only, options: options) { text, isStatus in
             line.update(text, final: !isStatus)
         }
         line.finish()
-        print("\(summary.done) done, \(summary.failed) failed, \(summary.skipped) skipped; results in \(experiment.store.root.path)")
+        print("\(summary.done) done, \(summary.failed) failed, \(summary.interrupted) interrupted, \(summary.skipped) skipped; results in \(experiment.store.root.path)")
+        if summary.interrupted > 0 { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode(1) }
     }
 }

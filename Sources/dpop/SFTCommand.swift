@@ -36,7 +36,7 @@ struct SFTCommand: ParsableCommand {
         print("sft: \(corpus.sequences.count) sequences (\(corpus.textLines) text lines, \(corpus.pairLines) pairs), \(gpt.parameterCount) parameters")
         let trainer = SFTTrainer(model: gpt, config: SFTConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, seed: seed))
         var line = ProgressLine()
-        trainer.train(corpus.sequences) { r in
+        try trainer.train(corpus.sequences) { r in
             let text = String(format: "step %5d/%d  loss %.4f  grad-norm %.3f  lr %.2e  %.0f ms/step",
                               r.step + 1, steps, r.loss, r.gradNorm, r.lr, r.seconds * 1000)
             line.update(text, final: r.step == 0 || (r.step + 1) % max(1, logEvery) == 0 || r.step + 1 == steps)

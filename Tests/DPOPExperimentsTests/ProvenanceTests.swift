@@ -47,5 +47,16 @@ import Testing
         #expect(dirty.changedFiles == ["a.txt", "b.txt"])
         #expect(patch?.contains("-one") == true && patch?.contains("+two") == true && patch?.contains("+new") == true)
         #expect(patch?.contains("run.json") == false)
+        #expect(dirty.untrackedFiles == 1)
+        #expect(dirty.diffSHA256 == patch.map { SHA256.hex(Array($0.utf8)) })
+
+        // Detached HEAD and a remote.
+        _ = try Self.git(["remote", "add", "origin", "https://example.invalid/dpop.git"], in: dir)
+        _ = try Self.git(["stash", "-u", "-q"], in: dir)
+        _ = try Self.git(["checkout", "-q", "--detach", "HEAD"], in: dir)
+        let (detached, _) = GitRepository.provenance(at: dir.path, excluding: ["results/"])
+        #expect(detached.detached && detached.branch == nil && detached.commit == head)
+        #expect(detached.remote == "https://example.invalid/dpop.git")
+        #expect(!detached.environment.dpop.isEmpty && detached.environment.cores >= 1)
     }
 }

@@ -74,3 +74,58 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: lock.path))
     }
 }
+
+/// The store's promises: one runner per cell, interrupted cells resume, finished results are never deleted.
+@Suite struct StoreLifecycleTests {
+    @Test func twoConcurrentRunnersNeverRunTheSameCell() async throws {
+        let (session, dir) = try RunnerTests.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cell = session.spec.cells().first { $0.config.bucket == "low" }!
+        async let a = Task.detached { try session.runCell(id: cell.id, retryFailed: false) { _ in } }.value
+        async let b = Task.detached { try session.runCell(id: cell.id, retryFailed: false) { _ in } }.value
+        let outcomes = try await [a, b]
+        #expect(outcomes.filter { $0 == .done }.count == 1)
+        #expect(outcomes.contains(.skipped(.running)) || outcomes.contains(.skipped(.done)))
+        #expect(session.store.record(cell.id)?.attempt == 1)
+        #expect(!FileManager.default.fileExists(atPath: session.store.attemptsDirectory(cell.id).path))
+    }
+
+    @Test func interruptedCellsResumeAndEarlierAttemptsAreKept() throws {
+        let (session, dir) = try RunnerTests.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cell = session.spec.cells().first { $0.config.bucket == "low" }!
+        // SIGTERM arriving mid-training (at the first check).
+        let stopped = try session.runCell(id: cell.id, retryFailed: false, stopRequested: { SIGTERM }) { _ in }
+        #expect(stopped == .interrupted)
+        #expect(session.store.status(cell.id) == .interrupted)
+        #expect(session.store.record(cell.id)?.error?.contains("interrupted") == true)
+        // The next run (without --retry-failed) runs it again; the interrupted attempt is kept.
+        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .done)
+        #expect(session.store.record(cell.id)?.attempt == 2)
+        let kept = session.store.attemptsDirectory(cell.id).appendingPathComponent("1/run.json")
+        #expect(FileManager.default.fileExists(atPath: kept.path))
+        // --force re-runs a finished cell into a new attempt; the finished one moves aside, intact.
+        let finished = try Data(contentsOf: session.store.runDirectory(cell.id).appendingPathComponent("run.json"))
+        #expect(try session.runCell(id: cell.id, retryFailed: false, force: true, stopRequested: { nil }) { _ in } == .done)
+        let moved = session.store.attemptsDirectory(cell.id).appendingPathComponent("2/run.json")
+        #expect(try Data(contentsOf: moved) == finished)
+        #expect(session.store.record(cell.id)?.attempt == 3)
+    }
+
+    @Test func aKilledRunLeavesAStaleLockAndResumes() throws {
+        let (session, dir) = try RunnerTests.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cell = session.spec.cells().first { $0.config.bucket == "low" }!
+        // What `kill -9` leaves: a lock of a dead pid and a half-written work folder, no run.json.
+        let dead = CellLock(pid: 999_999, host: ProcessInfo.processInfo.hostName, started: "", slurmJob: nil)
+        try JSONEncoder().encode(dead).write(to: session.store.lockFile(cell.id))
+        let work = session.store.runsDirectory.appendingPathComponent(".work-\(cell.id)-999999")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try Data("{\"step\": 0".utf8).write(to: work.appendingPathComponent("metrics.jsonl"))
+        #expect(session.store.status(cell.id) == .pending)
+        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .done)
+        #expect(session.store.record(cell.id)?.attempt == 1)
+        #expect(!FileManager.default.fileExists(atPath: session.store.lockFile(cell.id).path))
+        #expect(!FileManager.default.fileExists(atPath: work.path))
+    }
+}

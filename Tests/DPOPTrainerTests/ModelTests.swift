@@ -161,6 +161,22 @@ import Testing
         #expect(memcmp(loaded.parameters, model.parameters, model.parameterCount * 4) == 0)
     }
 
+    @Test func nonFiniteLossStopsTrainingWithTheStep() throws {
+        let config = GPTConfig(vocabSize: 257, contextLength: 16, layers: 1, heads: 2, channels: 8)
+        let model = try GPTModel(config: config, maxBatch: 2, maxSequence: 16)
+        model.initializeGPT2(seed: 0)
+        model.parameters[model.layout.lnfw.offset] = .nan
+        let trainer = SFTTrainer(model: model, config: SFTConfig(steps: 3, batch: 2))
+        let seq = SFTCorpus.windows(ByteTokenizer.encode("abcdefgh"), context: 16)
+        do {
+            try trainer.train(seq)
+            Issue.record("a NaN loss must stop training")
+        } catch let error as DPOPError {
+            guard case .nonFinite(let stage, let step, let what, _) = error else { Issue.record("\(error)"); return }
+            #expect(stage == "sft" && step == 0 && what == "loss")
+        }
+    }
+
     @Test func sftLossFallsOnRepetitiveText() throws {
         let config = GPTConfig(vocabSize: 257, contextLength: 32, layers: 2, heads: 2, channels: 32)
         let model = try GPTModel(config: config, maxBatch: 8, maxSequence: 32)
@@ -168,7 +184,7 @@ import Testing
         let text = String(repeating: "the cat sat on the mat. ", count: 40)
         let sequences = SFTCorpus.windows(ByteTokenizer.encode(text) + [ByteTokenizer.endOfText], context: 32)
         let trainer = SFTTrainer(model: model, config: SFTConfig(steps: 60, batch: 8, lr: 3e-3, warmupSteps: 5, seed: 1))
-        let losses = trainer.train(sequences)
+        let losses = try trainer.train(sequences)
         #expect(losses[0] > 5.0)           // ≈ ln 257 at initialisation
         #expect(losses.suffix(5).reduce(0, +) / 5 < 2.5)
     }

@@ -34,6 +34,7 @@ public enum GitRepository {
                            libgit2: "\(major).\(minor).\(rev)")
         do {
             let diff = try read(path: path, excluding: excluding, into: &p)
+            p.diffSHA256 = diff.map { SHA256.hex(Array($0.utf8)) }
             return (p, diff)
         } catch {
             p.note = "\(error)"
@@ -67,6 +68,12 @@ public enum GitRepository {
             if git_reference_is_branch(head) != 0, let name = git_reference_shorthand(head) {
                 p.branch = String(cString: name)
             }
+            p.detached = git_repository_head_detached(repo) == 1
+        }
+        var remote: OpaquePointer?
+        if git_remote_lookup(&remote, repo, "origin") == 0 {
+            if let url = git_remote_url(remote) { p.remote = String(cString: url) }
+            git_remote_free(remote)
         }
 
         // Status: tracked changes and untracked files, minus excluded prefixes.
@@ -86,6 +93,7 @@ public enum GitRepository {
             let name = String(cString: filePath)
             if excluding.contains(where: { name.hasPrefix($0) }) { continue }
             changed.append(name)
+            if entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue != 0 { p.untrackedFiles += 1 }
         }
         p.changedFiles = changed.sorted()
         p.dirty = !changed.isEmpty

@@ -11,6 +11,8 @@ public struct CellRunner {
     public var log: (String) -> Void = { _ in }
     /// Per-step progress.
     public var onStep: (PreferenceStepReport) -> Void = { _ in }
+    /// Asked before every training step; a signal number stops the cell as interrupted.
+    public var stopRequested: () -> Int32? = { Interruption.requested }
 
     public init(spec: ExperimentSpec, store: ResultsStore, cache: ReferenceCache) {
         self.spec = spec
@@ -19,21 +21,23 @@ public struct CellRunner {
     }
 
     /// What happened to a cell.
-    public enum Outcome: Equatable, Sendable { case done, failed(String), skipped(CellStatus) }
+    public enum Outcome: Equatable, Sendable { case done, failed(String), interrupted, skipped(CellStatus) }
 
-    /// Runs `cell` unless it is done, running elsewhere, or failed (without `retryFailed`).
-    public func run(_ cell: GridCell, specSHA256: String, retryFailed: Bool) throws -> Outcome {
+    /// Runs `cell` unless it is done (without `force`), running elsewhere, or failed (without
+    /// `retryFailed`); interrupted cells always run again.
+    public func run(_ cell: GridCell, specSHA256: String, retryFailed: Bool, force: Bool = false) throws -> Outcome {
         let current = store.status(cell.id)
-        if current == .done || current == .running || (current == .failed && !retryFailed) {
+        if (current == .done && !force) || current == .running || (current == .failed && !retryFailed) {
             return .skipped(current)
         }
         let lock = store.lockFile(cell.id)
         guard try CellLock.acquire(lock) else { return .skipped(.running) }
         defer { CellLock.release(lock) }
         // Re-check under the lock: another process may have finished it meanwhile.
-        if let r = store.record(cell.id), r.status == .done || (r.status == .failed && !retryFailed) {
+        if let r = store.record(cell.id), (r.status == .done && !force) || (r.status == .failed && !retryFailed) {
             return .skipped(r.status)
         }
+        store.removeStaleWorkFolders(cell.id)
         let attempt = store.attempts(cell.id) + 1
         let started = Date()
         let iso = ISO8601DateFormatter()
@@ -54,13 +58,22 @@ public struct CellRunner {
             let final = try train(cell, into: work, record: &record)
             record.status = .done
             record.final = final
+        } catch DPOPError.interrupted(let stage, let step, let signal) {
+            record.status = .interrupted
+            record.error = "interrupted by signal \(signal) at \(stage) step \(step)"
+            record.stoppedAtStep = step
+            outcome = .interrupted
+            log("cell \(cell.id) interrupted at \(stage) step \(step); the next `dpop run` runs it again")
         } catch {
             record.status = .failed
             record.error = "\(error)"
+            if case DPOPError.nonFinite(_, let step, _, _) = error { record.stoppedAtStep = step }
             outcome = .failed("\(error)")
             log("cell \(cell.id) failed: \(error)")
         }
         record.finished = iso.string(from: Date())
+        record.peakMemoryMB = PeakMemory.megabytes
+        record.threads = Parallel.workers
         record.seconds = Date().timeIntervalSince(started)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -78,6 +91,7 @@ public struct CellRunner {
         let run = PreferenceRun(config: runConfig, pairs: pairs, answerCheck: AnswerCheck.arith)
         run.log = log
         run.onStep = onStep
+        run.stopRequested = stopRequested
         run.onEval = { log(MetricsFormatter.line($0)) }
         let inputs = ReferenceCache.Inputs(dataSHA256: dataSHA, model: c.model, sft: runConfig.sft,
                                            evalFraction: c.data.evalFraction, splitSeed: c.seed)
@@ -110,5 +124,14 @@ enum RelativePath {
         var rel = String(target.dropFirst(root.count))
         if rel.hasPrefix("/") { rel.removeFirst() }
         return rel.isEmpty ? nil : rel + "/"
+    }
+}
+
+/// Peak resident set size of this process (getrusage), in MiB.
+enum PeakMemory {
+    static var megabytes: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024 // kilobytes on Linux
     }
 }

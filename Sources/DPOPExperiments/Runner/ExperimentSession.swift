@@ -36,12 +36,14 @@ public struct ExperimentSession {
     }
 
     /// Runs one cell in this process.
-    public func runCell(id: String, retryFailed: Bool, log: @escaping (String) -> Void) throws -> CellRunner.Outcome {
+    public func runCell(id: String, retryFailed: Bool, force: Bool = false, stopRequested: @escaping () -> Int32? = { Interruption.requested },
+                        log: @escaping (String) -> Void) throws -> CellRunner.Outcome {
         guard let cell = spec.cells().first(where: { $0.id == id }) else {
             throw DPOPError.usage("no cell '\(id)' in \(specPath); `dpop plan \(specPath)` lists them")
         }
         var runner = CellRunner(spec: spec, store: store, cache: cache)
         runner.log = log
+        runner.stopRequested = stopRequested
         var lastPrint = Date.distantPast
         runner.onStep = { r in
             if Date().timeIntervalSince(lastPrint) > 2 {
@@ -50,7 +52,7 @@ public struct ExperimentSession {
             }
         }
         log("cell \(id): \(LocalScheduler.label(cell))")
-        let outcome = try runner.run(cell, specSHA256: specSHA256, retryFailed: retryFailed)
+        let outcome = try runner.run(cell, specSHA256: specSHA256, retryFailed: retryFailed, force: force)
         if case .skipped(let status) = outcome { log("cell \(id) skipped: \(status.rawValue)") }
         return outcome
     }

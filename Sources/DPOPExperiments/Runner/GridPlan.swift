@@ -35,7 +35,7 @@ public struct GridPlan: Sendable {
             line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }.joined(separator: "\n")
         let t = totals
-        out += "\n\n\(rows.count) cells: " + CellStatus.allCases.map { "\(t[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        out += "\n\n\(rows.count) cells: " + CellStatus.allCases.filter { $0 != .interrupted || (t[$0] ?? 0) > 0 }.map { "\(t[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         return out
     }
 }

@@ -7,6 +7,8 @@ public final class LocalScheduler {
     public struct Options: Sendable {
         public var jobs = 1
         public var retryFailed = false
+        /// Run finished cells again too (earlier results are kept under attempts/).
+        public var force = false
         public var failFast = false
         /// Threads each child uses (BLAS and kernels); default: cores / jobs.
         public var threadsPerJob: Int?
@@ -15,7 +17,7 @@ public final class LocalScheduler {
 
     /// Counts at the end of a grid run.
     public struct Summary: Sendable {
-        public var done = 0, failed = 0, skipped = 0
+        public var done = 0, failed = 0, interrupted = 0, skipped = 0
         public var failedCells: [String] = []
     }
 
@@ -47,7 +49,7 @@ public final class LocalScheduler {
         var queue: [GridCell] = []
         for cell in cells {
             switch store.status(cell.id) {
-            case .done: summary.skipped += 1
+            case .done where !options.force: summary.skipped += 1
             case .running: summary.skipped += 1
             case .failed where !options.retryFailed: summary.skipped += 1
             default: queue.append(cell)
@@ -62,7 +64,16 @@ public final class LocalScheduler {
         var durations: [Double] = []
         var stop = false
         let start = Date()
+        var forwarded = false
         while !queue.isEmpty || !running.isEmpty {
+            // SIGINT/SIGTERM: launch nothing more, pass SIGTERM on so running cells record themselves
+            // as interrupted, and wait for them.
+            if Interruption.requested != nil && !forwarded {
+                forwarded = true
+                stop = true
+                queue.removeAll()
+                for child in running { child.process.terminate() }
+            }
             while !stop && running.count < jobs && !queue.isEmpty {
                 let cell = queue.removeFirst()
                 running.append(try launch(cell, threads: threads))
@@ -74,7 +85,10 @@ public final class LocalScheduler {
                 let seconds = Date().timeIntervalSince(child.started)
                 durations.append(seconds)
                 let label = Self.label(child.cell)
-                if child.process.terminationStatus == 0 && store.status(child.cell.id) == .done {
+                if store.status(child.cell.id) == .interrupted {
+                    summary.interrupted += 1
+                    output("INTERRUPTED \(child.cell.id)  \(label)  (runs again on the next dpop run)", false)
+                } else if child.process.terminationStatus == 0 && store.status(child.cell.id) == .done {
                     summary.done += 1
                     let final = store.record(child.cell.id)?.final.map { String(format: "Δw %+.3f  acc %.3f", $0.eval.logpsChosenDelta, $0.eval.rewardsAccuracies) } ?? ""
                     output(String(format: "done    %@  %@  (%.0fs)  %@", child.cell.id, label, seconds, final), false)
@@ -113,6 +127,7 @@ public final class LocalScheduler {
         p.executableURL = URL(fileURLWithPath: executable)
         var args = ["run", specPath, "--cell", cell.id, "--results", resultsRoot.path, "--threads", String(threads)]
         if options.retryFailed { args.append("--retry-failed") }
+        if options.force { args.append("--force") }
         p.arguments = args
         p.standardOutput = handle
         p.standardError = handle

@@ -55,9 +55,9 @@ public struct ExperimentStatus: Sendable {
             let state = store.status(id, slurm: slurm)
             var row = Row(id: id, state: state, values: record?.values ?? labels[id] ?? [:], slurm: nil, note: nil, log: nil)
             switch state {
-            case .done, .failed:
+            case .done, .failed, .interrupted:
                 row.slurm = record?.slurmJob.flatMap(SlurmTaskID.init)
-                if state == .failed, let error = record?.error {
+                if state != .done, let error = record?.error {
                     row.note = String((error.split(whereSeparator: \.isNewline).first ?? "").prefix(100))
                 }
             case .running:
@@ -102,7 +102,7 @@ public struct ExperimentStatus: Sendable {
     public var summary: String {
         let t = totals
         var line = "\(rows.count) cell\(rows.count == 1 ? "" : "s"): "
-            + CellStatus.allCases.map { "\(t[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+            + CellStatus.allCases.filter { $0 != .interrupted || (t[$0] ?? 0) > 0 }.map { "\(t[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if queued > 0 { line += " (\(queued) queued in Slurm)" }
         return line
     }

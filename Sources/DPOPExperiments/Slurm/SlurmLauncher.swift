@@ -109,7 +109,7 @@ public struct SlurmLauncher {
             case .done: selection.done += 1; continue
             case .running: selection.running += 1; continue
             case .failed where !retryFailed: selection.failed += 1; continue
-            case .failed, .pending: break
+            case .failed, .interrupted, .pending: break
             }
             if let task = queuedTasks[cell.id], slurm.state(of: task).isActive {
                 selection.queued += 1

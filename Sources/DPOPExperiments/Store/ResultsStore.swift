@@ -47,25 +47,44 @@ public struct ResultsStore: Sendable {
         return try? JSONDecoder().decode(RunRecord.self, from: data)
     }
 
-    /// done / failed from run.json, running when a live process (or a queued or running Slurm task
+    /// done / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task
     /// on another host, as `slurm` reports it) holds the lock, else pending.
     public func status(_ id: String, slurm: SlurmQueue = .system) -> CellStatus {
-        if let r = record(id), r.status == .done || r.status == .failed { return r.status }
         if let lock = CellLock.read(lockFile(id)), lock.isAlive(slurm: slurm) { return .running }
+        if let r = record(id), r.status == .done || r.status == .failed || r.status == .interrupted { return r.status }
         return .pending
     }
 
-    /// Moves a completed work folder into `runs/<id>`, replacing an older (failed) attempt.
+    /// Where earlier attempts of a cell are kept: `attempts/<id>/<n>/`.
+    public func attemptsDirectory(_ id: String) -> URL { root.appendingPathComponent("attempts").appendingPathComponent(id) }
+
+    /// Moves a completed work folder into `runs/<id>`; an earlier attempt there (failed, interrupted,
+    /// or a finished one re-run with --force) is moved to `attempts/<id>/<n>/`, never deleted.
     public func publish(workDirectory: URL, id: String) throws {
         let fm = FileManager.default
         let target = runDirectory(id)
         if fm.fileExists(atPath: target.path) {
-            let trash = runsDirectory.appendingPathComponent(".replaced-\(id)-\(getpid())-\(Int(Date().timeIntervalSince1970))")
-            try fm.moveItem(at: target, to: trash)
-            try? fm.removeItem(at: trash)
+            let attempt = record(id)?.attempt ?? 0
+            let keep = attemptsDirectory(id)
+            try fm.createDirectory(at: keep, withIntermediateDirectories: true)
+            var slot = keep.appendingPathComponent(String(attempt))
+            if fm.fileExists(atPath: slot.path) { slot = keep.appendingPathComponent("\(attempt)-\(getpid())-\(Int(Date().timeIntervalSince1970))") }
+            try fm.moveItem(at: target, to: slot)
         }
         guard rename(workDirectory.path, target.path) == 0 else {
             throw DPOPError.io(path: target.path, message: "rename from \(workDirectory.lastPathComponent) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes work folders of `id` left by processes that no longer exist (a `kill -9` mid-cell).
+    public func removeStaleWorkFolders(_ id: String) {
+        let prefix = ".work-\(id)-"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
+        for name in entries where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: runsDirectory.appendingPathComponent(name))
+            }
         }
     }
 

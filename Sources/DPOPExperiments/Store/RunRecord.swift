@@ -24,4 +24,10 @@ public struct RunRecord: Codable, Sendable {
     public var slurmJob: String?
     public var final: EvalRecord?
     public var error: String?
+    /// Peak resident memory of the process that ran the cell, in MiB.
+    public var peakMemoryMB: Double?
+    /// Threads the cell's kernels used.
+    public var threads: Int?
+    /// Step at which an interrupted or failed cell stopped, when known.
+    public var stoppedAtStep: Int?
 }

@@ -75,7 +75,8 @@ public enum ResultsFolder {
         guard let statusText = object["status"] as? String else {
             throw ReportError.badRunFile(path: path, message: "missing \"status\" (\"done\" or \"failed\")")
         }
-        guard let status = RunStatus(rawValue: statusText), status != .running else {
+        // An interrupted cell has no final result yet: shown like a failed one (its error says why).
+        guard let status = statusText == "interrupted" ? RunStatus.failed : RunStatus(rawValue: statusText), status != .running else {
             throw ReportError.badRunFile(path: path, message: "status \"\(statusText)\" is neither \"done\" nor \"failed\"")
         }
         var values: [String: String] = [:]

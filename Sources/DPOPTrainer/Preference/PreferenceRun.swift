@@ -15,6 +15,8 @@ public final class PreferenceRun {
     /// Reference log-probs of `pairs` (same order) computed earlier, e.g. read from a cache; when nil
     /// they are computed from the reference model.
     public var referenceScores: ReferenceScores?
+    /// Asked before every training step (SFT and preference); a signal number stops the run.
+    public var stopRequested: () -> Int32? = { Interruption.requested }
 
     public init(config: PreferenceRunConfig, pairs: [PreferencePair],
                 answerCheck: ((PreferencePair, String) -> Bool?)? = nil) {
@@ -29,8 +31,9 @@ public final class PreferenceRun {
                                      maxSequence: config.model.contextLength)
         reference.initializeGPT2(seed: config.sft.seed)
         let trainer = SFTTrainer(model: reference, config: config.sft)
+        trainer.stopRequested = stopRequested
         let steps = config.sft.steps
-        trainer.train(train.map(\.chosen)) { r in
+        try trainer.train(train.map(\.chosen)) { r in
             if r.step == 0 || (r.step + 1) % max(1, steps / 10) == 0 || r.step + 1 == steps {
                 self.log(String(format: "sft step %d/%d  loss %.4f", r.step + 1, steps, r.loss))
             }
@@ -112,6 +115,7 @@ public final class PreferenceRun {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
         let trainer = PreferenceTrainer(policy: policy, loss: config.loss, config: config.train)
+        trainer.stopRequested = stopRequested
         let records = try trainer.train(train, evaluator: evaluator, onEval: { record in
             if let metricsFile {
                 var line = try encoder.encode(record)

@@ -45,6 +45,8 @@ public final class PreferenceTrainer {
     public let loss: PreferenceLossConfig
     public let config: PreferenceTrainConfig
     private let optimizer: AdamW
+    /// Asked before every step; a signal number stops training with `DPOPError.interrupted`.
+    public var stopRequested: () -> Int32? = { Interruption.requested }
 
     /// `policy` needs an arena of at least 2·batch rows.
     public init(policy: GPTModel, loss: PreferenceLossConfig, config: PreferenceTrainConfig) {
@@ -58,7 +60,7 @@ public final class PreferenceTrainer {
     /// Trains on `train` and evaluates with `evaluator` at step 0, every `evalEvery` steps and at the end.
     public func train(_ train: [PreparedPair], evaluator: PreferenceEvaluator,
                       onEval: (EvalRecord) throws -> Void = { _ in },
-                      onStep: (PreferenceStepReport) -> Void = { _ in }) rethrows -> [EvalRecord] {
+                      onStep: (PreferenceStepReport) -> Void = { _ in }) throws -> [EvalRecord] {
         precondition(!train.isEmpty, "no training pairs")
         let schedule = LearningRateSchedule(peak: config.lr, warmupSteps: config.warmupSteps,
                                             totalSteps: config.steps, decay: config.decay)
@@ -79,6 +81,7 @@ public final class PreferenceTrainer {
         records.append(first)
         try onEval(first)
         for step in 0..<config.steps {
+            if let sig = stopRequested() { throw DPOPError.interrupted(stage: "preference", step: step, signal: sig) }
             let stepStart = DispatchTime.now().uptimeNanoseconds
             rows.removeAll(keepingCapacity: true)
             for k in 0..<B { picked[k] = sampler.next() }
@@ -95,6 +98,9 @@ public final class PreferenceTrainer {
                 meanDelta += logps[k].chosenDelta / Double(B)
             }
             let (value, grads) = loss.lossAndGradients(logps)
+            guard value.isFinite else {
+                throw DPOPError.nonFinite(stage: "preference", step: step + 1, what: "\(loss.kind.rawValue) loss", value: value)
+            }
             for k in 0..<B {
                 dseq[k] = Float(grads[k].dpc)
                 dseq[B + k] = Float(grads[k].dpr)
@@ -110,6 +116,11 @@ public final class PreferenceTrainer {
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
                                                 elapsed: elapsed(), withTask: done == config.steps)
+                for name in ["loss", "logps/chosen_delta", "logps/rejected_delta", "rewards/margins"] {
+                    if let v = record.eval.value(name), !v.isFinite {
+                        throw DPOPError.nonFinite(stage: "eval", step: done, what: name, value: v)
+                    }
+                }
                 records.append(record)
                 try onEval(record)
                 lossSinceEval = 0

@@ -36,6 +36,8 @@ public final class SFTTrainer {
     public let model: GPTModel
     public let config: SFTConfig
     private let optimizer: AdamW
+    /// Asked before every step; a signal number stops training with `DPOPError.interrupted`.
+    public var stopRequested: () -> Int32? = { Interruption.requested }
 
     /// `model` must have been created with maxBatch ≥ config.batch.
     public init(model: GPTModel, config: SFTConfig) {
@@ -45,9 +47,10 @@ public final class SFTTrainer {
         optimizer = AdamW(layout: model.layout, config: config.adamw)
     }
 
-    /// Runs `config.steps` updates over `sequences` and returns the loss of every step.
+    /// Runs `config.steps` updates over `sequences` and returns the loss of every step; a non-finite
+    /// loss stops training with `DPOPError.nonFinite`.
     @discardableResult
-    public func train(_ sequences: [TrainingSequence], report: (SFTStepReport) -> Void = { _ in }) -> [Float] {
+    public func train(_ sequences: [TrainingSequence], report: (SFTStepReport) -> Void = { _ in }) throws -> [Float] {
         precondition(!sequences.isEmpty, "no training sequences")
         let schedule = LearningRateSchedule(peak: config.lr, warmupSteps: config.warmupSteps,
                                             totalSteps: config.steps, decay: config.decay)
@@ -58,12 +61,14 @@ public final class SFTTrainer {
         var losses: [Float] = []
         losses.reserveCapacity(config.steps)
         for step in 0..<config.steps {
+            if let sig = stopRequested() { throw DPOPError.interrupted(stage: "sft", step: step, signal: sig) }
             let start = DispatchTime.now().uptimeNanoseconds
             rows.removeAll(keepingCapacity: true)
             for _ in 0..<min(config.batch, sequences.count) { rows.append(sequences[sampler.next()]) }
             batch.fill(rows)
             batch.forward(model)
             let loss = model.meanCrossEntropy
+            guard loss.isFinite else { throw DPOPError.nonFinite(stage: "sft", step: step, what: "loss", value: Double(loss)) }
             model.zeroGradients()
             model.backwardMeanCrossEntropy()
             let lr = schedule.rate(at: step)
