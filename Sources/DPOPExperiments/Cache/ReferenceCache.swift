@@ -101,7 +101,14 @@ public struct ReferenceCache: Sendable {
                 pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
                 try pretty.encode(entry).write(to: temp.appendingPathComponent("entry.json"))
                 guard rename(temp.path, entryDir.path) == 0 else {
-                    throw DPOPError.io(path: entryDir.path, message: "rename failed: \(String(cString: strerror(errno)))")
+                    let reason = String(cString: strerror(errno))
+                    // Another process published the same entry first: use theirs (identical inputs).
+                    if fm.fileExists(atPath: entryDir.path), let theirs = try? read(entryDir, key: key, maxBatch: maxBatch) {
+                        try? fm.removeItem(at: temp)
+                        log("reference \(key) was published meanwhile by another process; using it")
+                        return theirs
+                    }
+                    throw DPOPError.io(path: entryDir.path, message: "rename failed: \(reason)")
                 }
                 var loaded = try read(entryDir, key: key, maxBatch: maxBatch)
                 loaded.built = true
