@@ -1,3 +1,4 @@
+import Dispatch
 import DPOPTrainer
 import Foundation
 import Testing
@@ -128,5 +129,26 @@ import Testing
         #expect(session.store.record(cell.id)?.attempt == 1)
         #expect(!FileManager.default.fileExists(atPath: session.store.lockFile(cell.id).path))
         #expect(!FileManager.default.fileExists(atPath: work.path))
+    }
+}
+
+/// Many claimants racing for one lock: exactly one wins, every round. (A lock removed while its owner
+/// was writing it let two Slurm tasks build the same reference; the window is too narrow for this
+/// test to hit reliably, `scripts/ci-slurm-test.sh` caught it.)
+@Suite struct LockRaceTests {
+    @Test func exactlyOneOfManyRacingClaimantsWins() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for round in 0..<60 {
+            let url = dir.appendingPathComponent("r\(round).lock")
+            let wins = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            defer { wins.deallocate() }
+            wins.initialize(repeating: 0, count: 8)
+            DispatchQueue.concurrentPerform(iterations: 8) { i in
+                if (try? CellLock.acquire(url)) == true { wins[i] = 1 }
+            }
+            #expect((0..<8).reduce(0) { $0 + wins[$1] } == 1, "round \(round)")
+        }
     }
 }

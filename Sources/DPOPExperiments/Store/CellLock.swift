@@ -45,9 +45,15 @@ public struct CellLock: Codable, Sendable {
             guard errno == EEXIST else {
                 throw DPOPError.io(path: url.path, message: "cannot create lock: \(String(cString: strerror(errno)))")
             }
-            if let existing = read(url), existing.isAlive(slurm: slurm) { return false }
-            // An unreadable lock may be one being written right now; give its writer a moment.
-            if read(url) == nil { usleep(200_000); if read(url) == nil { try? FileManager.default.removeItem(at: url) }; continue }
+            // Read once and decide on that one reading: reading again could see the file its owner
+            // has written meanwhile, and removing it then would let two processes hold the lock.
+            guard let existing = read(url) else {
+                // Unreadable: either being written right now (give its writer a moment) or garbage.
+                usleep(200_000)
+                if read(url) == nil { try? FileManager.default.removeItem(at: url) }
+                continue
+            }
+            if existing.isAlive(slurm: slurm) { return false }
             try? FileManager.default.removeItem(at: url)
         }
         return false
