@@ -35,19 +35,6 @@ struct ScoreCommand: ParsableCommand {
             for s in scores { print(String(decoding: try encoder.encode(s), as: UTF8.self)) }
             return
         }
-        print("line        id   logp_chosen  logp_rejected   ref_chosen  ref_rejected      loss  edit")
-        for s in scores {
-            func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "—" }
-            print([String(s.line).leftPad(4), (s.id ?? "—").leftPad(9), f(s.logp_chosen).leftPad(13), f(s.logp_rejected).leftPad(14),
-                   f(s.ref_logp_chosen).leftPad(12), f(s.ref_logp_rejected).leftPad(13), f(s.loss).leftPad(9),
-                   String(s.edit_distance).leftPad(5)].joined(separator: " "))
-        }
-        let n = Double(scores.count)
-        print(String(format: "mean logp_chosen %.4f, logp_rejected %.4f over %d pairs",
-                     scores.reduce(0) { $0 + $1.logp_chosen } / n, scores.reduce(0) { $0 + $1.logp_rejected } / n, scores.count))
+        print(PairScorer.table(scores))
     }
-}
-
-extension String {
-    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -21,6 +21,16 @@ public enum GitRepository {
         }
     }
 
+    /// Work tree of the repository containing `path`, or nil outside one; opens the repository only
+    /// (no status scan, no diff), for callers that just need to know where the repository is.
+    public static func workTree(containing path: String) -> String? {
+        _ = initialised
+        var repo: OpaquePointer?
+        guard git_repository_open_ext(&repo, path, 0, nil) == 0 else { return nil }
+        defer { git_repository_free(repo) }
+        return git_repository_workdir(repo).map { String(cString: $0) }
+    }
+
     /// Provenance of the repository containing `path`, and the patch of uncommitted changes (tracked
     /// changes against HEAD plus untracked files' contents) when dirty. Paths under `excluding`
     /// (relative to the work tree, e.g. the results folder) do not count.

@@ -113,20 +113,6 @@ public struct CellRunner {
     private func withSeed(_ t: PreferenceTrainConfig, _ seed: UInt64) -> PreferenceTrainConfig { var t = t; t.seed = seed; return t }
 }
 
-/// Path of a folder relative to the git work tree containing `file`, for excluding results from dirtiness.
-enum RelativePath {
-    static func inside(_ folder: URL, repositoryOf file: String) -> String? {
-        let (p, _) = GitRepository.provenance(at: URL(fileURLWithPath: file).deletingLastPathComponent().path)
-        guard let repo = p.repository else { return nil }
-        let root = URL(fileURLWithPath: repo).standardizedFileURL.path
-        let target = folder.standardizedFileURL.path
-        guard target.hasPrefix(root) else { return nil }
-        var rel = String(target.dropFirst(root.count))
-        if rel.hasPrefix("/") { rel.removeFirst() }
-        return rel.isEmpty ? nil : rel + "/"
-    }
-}
-
 /// Peak resident set size of this process (getrusage), in MiB.
 enum PeakMemory {
     static var megabytes: Double {

@@ -37,48 +37,63 @@ public struct BenchmarkResult: Codable, Sendable {
 
 /// Times training steps on random byte sequences (`dpop bench`).
 public enum TrainingBenchmark {
+    /// The model, batch and step timer both benchmarks share.
+    private struct Setup {
+        let model: GPTModel
+        let tokens: [Int32], targets: [Int32], mask: [Float]
+        let rows: Int, T: Int
+
+        init(_ c: BenchmarkConfig) throws {
+            Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
+            T = c.promptLength + c.completionLength
+            rows = 2 * c.batch
+            let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
+            model = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+            model.initializeGPT2(seed: c.seed)
+            (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
+        }
+
+        /// Forward over the batch.
+        func forward(_ m: GPTModel) { m.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T) }
+
+        /// Seconds of each timed step (warm-up steps run but are not timed).
+        func time(_ c: BenchmarkConfig, step: () -> Void) -> [Double] {
+            var times: [Double] = []
+            for i in 0..<(c.warmup + c.steps) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step()
+                if i >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            }
+            return times
+        }
+    }
+
     /// Median-timed SFT steps (forward, backward, clip, AdamW) with loss on the completion tokens.
     public static func runSFT(_ c: BenchmarkConfig) throws -> BenchmarkResult {
-        Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
-        let T = c.promptLength + c.completionLength
-        let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
-        let rows = 2 * c.batch
-        let model = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
-        model.initializeGPT2(seed: c.seed)
-        let optimizer = AdamW(layout: model.layout)
-        let (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
-        var times: [Double] = []
-        for step in 0..<(c.warmup + c.steps) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            model.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
-            model.zeroGradients()
-            model.backwardMeanCrossEntropy()
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 3e-4)
-            if step >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        let s = try Setup(c)
+        let optimizer = AdamW(layout: s.model.layout)
+        let times = s.time(c) {
+            s.forward(s.model)
+            s.model.zeroGradients()
+            s.model.backwardMeanCrossEntropy()
+            optimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
         }
-        return result(loss: "sft", times: times, model: model, config: c)
+        return result(loss: "sft", times: times, model: s.model, config: c)
     }
 
     /// Median-timed preference steps: reference log-probs precomputed once by a frozen copy, then
     /// forward of chosen and rejected rows, the loss's sequence gradients, backward, clip, AdamW.
     public static func runPreference(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> BenchmarkResult {
-        Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
-        let T = c.promptLength + c.completionLength
-        let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
-        let rows = 2 * c.batch
-        let policy = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
-        policy.initializeGPT2(seed: c.seed)
-        let reference = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+        let s = try Setup(c)
+        let policy = s.model
+        let reference = try GPTModel(config: policy.config, maxBatch: s.rows, maxSequence: s.T)
         reference.copyParameters(from: policy)
-        let (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
-        reference.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
-        let refLogps = (0..<rows).map { Double(reference.sequenceLogProbs[$0]) }
+        s.forward(reference)
+        let refLogps = (0..<s.rows).map { Double(reference.sequenceLogProbs[$0]) }
         let optimizer = AdamW(layout: policy.layout)
-        var dseq = [Float](repeating: 0, count: rows)
-        var times: [Double] = []
-        for step in 0..<(c.warmup + c.steps) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            policy.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T)
+        var dseq = [Float](repeating: 0, count: s.rows)
+        let times = s.time(c) {
+            s.forward(policy)
             let pairs = (0..<c.batch).map { k in
                 PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[c.batch + k]),
                              rc: refLogps[k], rr: refLogps[c.batch + k], nc: c.completionLength, nr: c.completionLength)
@@ -91,7 +106,6 @@ public enum TrainingBenchmark {
             policy.zeroGradients()
             policy.backward(dSequenceLogProbs: dseq)
             optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: 3e-4)
-            if step >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         return result(loss: loss.kind.rawValue, times: times, model: policy, config: c)
     }

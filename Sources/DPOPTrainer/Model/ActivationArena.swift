@@ -62,49 +62,48 @@ final class ActivationArena {
         strideBT = BT
         strideAtt = maxBatch * NH * maxSequence * maxSequence
 
-        var sizes: [Int] = [
+        let forward = Self.carve([
             BT * C, BT * C, BT, BT, BT * V, BT * V, BT, maxBatch,                // whole model
             L * BT * C, L * BT, L * BT, L * 3 * BT * C, L * BT * C, L * strideAtt, // per layer
             L * BT * C, L * BT * C, L * BT * C, L * BT, L * BT, L * 4 * BT * C,
             L * 4 * BT * C, L * BT * C, L * BT * C,
             BT, // mask
-        ]
-        floatCount = sizes.reduce(0, +)
-        storage = .allocate(capacity: floatCount)
-        storage.initialize(repeating: 0, count: floatCount)
-        var cursor = storage
-        func take() -> UnsafeMutablePointer<Float> {
-            let p = cursor
-            cursor += sizes.removeFirst()
-            return p
-        }
-        encoded = take(); lnf = take(); lnfMean = take(); lnfRstd = take()
-        logits = take(); probs = take(); tokenLogp = take(); seqLogp = take()
-        ln1 = take(); ln1Mean = take(); ln1Rstd = take(); qkv = take(); atty = take(); att = take()
-        attproj = take(); residual2 = take(); ln2 = take(); ln2Mean = take(); ln2Rstd = take()
-        fch = take(); fchGelu = take(); fcproj = take(); residual3 = take()
-        mask = take()
+        ])
+        (storage, floatCount) = (forward.base, forward.count)
+        var f = forward.tensors.makeIterator()
+        encoded = f.next()!; lnf = f.next()!; lnfMean = f.next()!; lnfRstd = f.next()!
+        logits = f.next()!; probs = f.next()!; tokenLogp = f.next()!; seqLogp = f.next()!
+        ln1 = f.next()!; ln1Mean = f.next()!; ln1Rstd = f.next()!; qkv = f.next()!; atty = f.next()!; att = f.next()!
+        attproj = f.next()!; residual2 = f.next()!; ln2 = f.next()!; ln2Mean = f.next()!; ln2Rstd = f.next()!
+        fch = f.next()!; fchGelu = f.next()!; fcproj = f.next()!; residual3 = f.next()!
+        mask = f.next()!
         tokens = .allocate(capacity: BT)
         tokens.initialize(repeating: 0, count: BT)
         targets = .allocate(capacity: BT)
         targets.initialize(repeating: 0, count: BT)
 
         let scratchWidth = max(2 * C, maxSequence * maxSequence)
-        var backSizes = [BT * C, BT * C, BT * C, 3 * BT * C, 4 * BT * C, 4 * BT * C, BT * V,
-                         maxBatch, BT, Parallel.maxWorkers * scratchWidth]
-        backwardFloatCount = backSizes.reduce(0, +)
-        backwardStorage = .allocate(capacity: backwardFloatCount)
-        backwardStorage.initialize(repeating: 0, count: backwardFloatCount)
-        var bcursor = backwardStorage
-        func takeBack() -> UnsafeMutablePointer<Float> {
-            let p = bcursor
-            bcursor += backSizes.removeFirst()
-            return p
-        }
-        dresidual = takeBack(); dln = takeBack(); datty = takeBack(); dqkv = takeBack()
-        dfchGelu = takeBack(); dfch = takeBack(); dlogits = takeBack(); dseq = takeBack()
-        ones = takeBack(); scratch = takeBack()
+        let backward = Self.carve([BT * C, BT * C, BT * C, 3 * BT * C, 4 * BT * C, 4 * BT * C, BT * V,
+                                   maxBatch, BT, Parallel.maxWorkers * scratchWidth])
+        (backwardStorage, backwardFloatCount) = (backward.base, backward.count)
+        var g = backward.tensors.makeIterator()
+        dresidual = g.next()!; dln = g.next()!; datty = g.next()!; dqkv = g.next()!
+        dfchGelu = g.next()!; dfch = g.next()!; dlogits = g.next()!; dseq = g.next()!
+        ones = g.next()!; scratch = g.next()!
         ones.update(repeating: 1, count: BT)
+    }
+
+    /// One zeroed allocation holding tensors of `sizes` floats back to back, and where each starts.
+    private static func carve(_ sizes: [Int]) -> (base: UnsafeMutablePointer<Float>, count: Int, tensors: [UnsafeMutablePointer<Float>]) {
+        let count = sizes.reduce(0, +)
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        base.initialize(repeating: 0, count: count)
+        var offset = 0
+        let tensors = sizes.map { size -> UnsafeMutablePointer<Float> in
+            defer { offset += size }
+            return base + offset
+        }
+        return (base, count, tensors)
     }
 
     deinit {

@@ -39,6 +39,23 @@ public enum PairScorer {
         }
     }
 
+    /// A fixed-width table of scores with the mean log-probs underneath (what `dpop score` prints).
+    public static func table(_ scores: [PairScore]) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "—" }
+        var lines = ["line        id   logp_chosen  logp_rejected   ref_chosen  ref_rejected      loss  edit"]
+        for s in scores {
+            lines.append([String(s.line).leftPadded(4), (s.id ?? "—").leftPadded(9), f(s.logp_chosen).leftPadded(13),
+                          f(s.logp_rejected).leftPadded(14), f(s.ref_logp_chosen).leftPadded(12),
+                          f(s.ref_logp_rejected).leftPadded(13), f(s.loss).leftPadded(9),
+                          String(s.edit_distance).leftPadded(5)].joined(separator: " "))
+        }
+        let n = Double(max(1, scores.count))
+        lines.append(String(format: "mean logp_chosen %.4f, logp_rejected %.4f over %d pairs",
+                            scores.reduce(0) { $0 + $1.logp_chosen } / n, scores.reduce(0) { $0 + $1.logp_rejected } / n,
+                            scores.count))
+        return lines.joined(separator: "\n")
+    }
+
     /// 1-based numbers of the non-blank lines of a JSONL file: the lines `PairsLoader` turns into
     /// pairs, in order (it rejects the whole file if any non-blank line is bad).
     public static func pairLineNumbers(path: String) throws -> [Int] {
