@@ -27,6 +27,53 @@ import Testing
         for i in 0..<dbF.count { #expect(abs(dbF[i] - dbS[i]) < 1e-4) }
     }
 
+    /// The row-split weight gradient (the model's path) against naive loops, with enough rows that
+    /// several workers each add a partial sum, for odd sizes and with and without a bias.
+    @Test(arguments: [(N: 1030, C: 13, OC: 11, bias: true), (N: 600, C: 8, OC: 5, bias: false), (N: 40, C: 3, OC: 7, bias: true)])
+    func matmulRowSplitWeightGradientMatchesNaive(shape: (N: Int, C: Int, OC: Int, bias: Bool)) {
+        let (N, C, OC) = (shape.N, shape.C, shape.OC)
+        let inp = GradientCheck.random(N * C, seed: 21), w = GradientCheck.random(OC * C, seed: 22)
+        let dout = GradientCheck.random(N * OC, seed: 23), ones = [Float](repeating: 1, count: N)
+        var dinpF = GradientCheck.random(N * C, seed: 24), dinpS = dinpF
+        var dwF = GradientCheck.random(OC * C, seed: 25), dwS = dwF
+        var dbF = GradientCheck.random(OC, seed: 26), dbS = dbF
+        // stale values in the partials must not leak into the result
+        var partials = GradientCheck.random((Parallel.maxWorkers - 1) * (OC * C + OC), seed: 27, scale: 100)
+        if shape.bias {
+            Matmul.backward(dinp: &dinpF, dweight: &dwF, dbias: &dbF, dout: dout, inp: inp, weight: w, ones: ones,
+                            partials: &partials, N: N, C: C, OC: OC)
+        } else {
+            Matmul.backward(dinp: &dinpF, dweight: &dwF, dbias: nil, dout: dout, inp: inp, weight: w, ones: ones,
+                            partials: &partials, N: N, C: C, OC: OC)
+        }
+        if shape.bias {
+            NaiveMatmul.backward(dinp: &dinpS, dweight: &dwS, dbias: &dbS, dout: dout, inp: inp, weight: w, N: N, C: C, OC: OC)
+        } else {
+            NaiveMatmul.backward(dinp: &dinpS, dweight: &dwS, dbias: nil, dout: dout, inp: inp, weight: w, N: N, C: C, OC: OC)
+        }
+        for i in 0..<dinpF.count { #expect(abs(dinpF[i] - dinpS[i]) < 1e-3) }
+        for i in 0..<dwF.count { #expect(abs(dwF[i] - dwS[i]) < 1e-3 * Float(N).squareRoot()) }
+        for i in 0..<dbF.count { #expect(abs(dbF[i] - dbS[i]) < 1e-3 * Float(N).squareRoot()) }
+    }
+
+    /// gelu with its derivative kept in place of x gives the same output and input gradient as the
+    /// plain pair, which recomputes tanh from x.
+    @Test func geluKeepingDerivativeMatchesPlainPair() {
+        let n = 10_000
+        let x = GradientCheck.random(n, seed: 31, scale: 6), dout = GradientCheck.random(n, seed: 32)
+        var outPlain = [Float](repeating: 0, count: n), outKept = outPlain
+        GELU.forward(out: &outPlain, inp: x, N: n)
+        var buffer = x  // becomes gelu'(x)
+        buffer.withUnsafeMutableBufferPointer { b in
+            GELU.forwardKeepingDerivative(out: &outKept, derivative: b.baseAddress!, inp: b.baseAddress!, N: n)
+        }
+        #expect(outPlain == outKept)
+        var dPlain = GradientCheck.random(n, seed: 33), dKept = dPlain
+        GELU.backward(dinp: &dPlain, inp: x, dout: dout, N: n)
+        GELU.backward(dinp: &dKept, derivative: buffer, dout: dout, N: n)
+        for i in 0..<n { #expect(abs(dPlain[i] - dKept[i]) <= 1e-6 * max(1, abs(dPlain[i]))) }
+    }
+
     @Test func matmulBackwardMatchesFiniteDifferences() {
         let N = 4, C = 5, OC = 3
         var inp = GradientCheck.random(N * C, seed: 11)

@@ -31,4 +31,47 @@ public enum GELU {
             }
         }
     }
+
+    /// out = gelu(x) and derivative = gelu'(x) in one pass; `derivative` may be `inp` itself (the model
+    /// keeps x only for the backward, so it trades x for gelu'(x) and the backward needs no tanh).
+    public static func forwardKeepingDerivative(
+        out: UnsafeMutablePointer<Float>,        // (N)
+        derivative: UnsafeMutablePointer<Float>, // (N), may alias inp
+        inp: UnsafePointer<Float>,               // (N)
+        N: Int
+    ) {
+        Parallel.forChunks(N, minimumPerChunk: 4096) { _, range in
+            // x is copied block by block to the stack: with `derivative` aliasing `inp` the loop's
+            // runtime alias check fails and it runs scalar (a fifth of the step, measured).
+            let block = 512
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { tmp in
+                let xs = tmp.baseAddress!
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let n = min(block, range.upperBound - start)
+                    xs.update(from: inp + start, count: n)
+                    let o = out + start, d = derivative + start
+                    for i in 0..<n {
+                        let x = xs[i]
+                        let th = FastMath.tanh(scale * (x + 0.044715 * x * x * x))
+                        o[i] = 0.5 * x * (1 + th)
+                        d[i] = 0.5 * (1 + th) + x * 0.5 * (1 - th * th) * scale * (1 + 3 * 0.044715 * x * x)
+                    }
+                    start += n
+                }
+            }
+        }
+    }
+
+    /// dinp += dout · derivative (overwrites with `accumulate: false`), derivative from `forwardKeepingDerivative`.
+    public static func backward(accumulate: Bool = true, dinp: UnsafeMutablePointer<Float>,
+                                derivative: UnsafePointer<Float>, dout: UnsafePointer<Float>, N: Int) {
+        Parallel.forChunks(N, minimumPerChunk: 8192) { _, range in
+            if accumulate {
+                for i in range { dinp[i] += derivative[i] * dout[i] }
+            } else {
+                for i in range { dinp[i] = derivative[i] * dout[i] }
+            }
+        }
+    }
 }

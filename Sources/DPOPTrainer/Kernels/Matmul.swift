@@ -29,6 +29,9 @@ public enum Matmul {
 
     /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout. `ones` holds at least N ones.
     /// With `accumulateInput: false`, dinp is overwritten instead, which spares the caller zeroing it.
+    /// With `partials` ((maxWorkers − 1) · (OC·C + OC) floats), the weight gradient is split over the
+    /// rows N instead of over the outputs OC: each worker packs only its own rows of `inp` and `dout`
+    /// (split over OC, every worker packed all of `inp`), and the partial sums are added afterwards.
     public static func backward(
         accumulateInput: Bool = true,
         dinp: UnsafeMutablePointer<Float>,    // (N, C)
@@ -38,6 +41,7 @@ public enum Matmul {
         inp: UnsafePointer<Float>,            // (N, C)
         weight: UnsafePointer<Float>,         // (OC, C)
         ones: UnsafePointer<Float>,           // (N)
+        partials: UnsafeMutablePointer<Float>? = nil, // (maxWorkers - 1, OC·C + OC)
         N: Int, C: Int, OC: Int
     ) {
         _ = singleThreadedBLAS
@@ -46,6 +50,11 @@ public enum Matmul {
                         1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), accumulateInput ? 1 : 0,
                         dinp + rows.lowerBound * C, Int32(C))
         }
+        if let partials {
+            weightGradientOverRows(dweight: dweight, dbias: dbias, dout: dout, inp: inp, ones: ones,
+                                   partials: partials, N: N, C: C, OC: OC)
+            return
+        }
         Parallel.forChunks(OC, minimumPerChunk: 16) { _, outs in
             let o0 = outs.lowerBound
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outs.count), Int32(C), Int32(N),
@@ -53,6 +62,45 @@ public enum Matmul {
             if let dbias {
                 cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(outs.count), 1, dout + o0, Int32(OC),
                             ones, 1, 1, dbias + o0, 1)
+            }
+        }
+    }
+
+    /// dweight += doutᵀ · inp and dbias += Σ_rows dout, the rows split among workers: worker 0
+    /// accumulates straight into dweight/dbias, worker w > 0 into partials[w − 1], then a parallel
+    /// pass over the outputs adds the partials in.
+    private static func weightGradientOverRows(
+        dweight: UnsafeMutablePointer<Float>, // (OC, C)
+        dbias: UnsafeMutablePointer<Float>?,  // (OC)
+        dout: UnsafePointer<Float>,           // (N, OC)
+        inp: UnsafePointer<Float>,            // (N, C)
+        ones: UnsafePointer<Float>,           // (N)
+        partials: UnsafeMutablePointer<Float>, // (maxWorkers - 1, OC·C + OC)
+        N: Int, C: Int, OC: Int
+    ) {
+        let stride = OC * C + OC
+        let rowsPerChunk = 256
+        Parallel.forChunks(N, minimumPerChunk: rowsPerChunk) { chunk, rows in
+            let (dw, db, beta): (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Float) = chunk == 0
+                ? (dweight, dbias, 1)
+                : (partials + (chunk - 1) * stride, partials + (chunk - 1) * stride + OC * C, 0)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(rows.count),
+                        1, dout + rows.lowerBound * OC, Int32(OC), inp + rows.lowerBound * C, Int32(C), beta, dw, Int32(C))
+            if dbias != nil, let db {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows.count), Int32(OC), 1, dout + rows.lowerBound * OC,
+                            Int32(OC), ones, 1, beta, db, 1)
+            }
+        }
+        let chunksUsed = Parallel.chunkCount(N, minimumPerChunk: rowsPerChunk)
+        guard chunksUsed > 1 else { return }
+        Parallel.forChunks(OC, minimumPerChunk: 8) { _, outs in
+            for w in 1..<chunksUsed {
+                let part = partials + (w - 1) * stride
+                let from = part + outs.lowerBound * C, to = dweight + outs.lowerBound * C
+                for i in 0..<(outs.count * C) { to[i] += from[i] }
+                if let dbias {
+                    for o in outs { dbias[o] += part[OC * C + o] }
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ final class ActivationArena {
     let ln2: UnsafeMutablePointer<Float>       // (L, B, T, C)
     let ln2Mean: UnsafeMutablePointer<Float>   // (L, B, T)
     let ln2Rstd: UnsafeMutablePointer<Float>   // (L, B, T)
-    let fch: UnsafeMutablePointer<Float>       // (L, B, T, 4C)
+    let fch: UnsafeMutablePointer<Float>       // (L, B, T, 4C): fc output, then gelu'(fc output)
     let fchGelu: UnsafeMutablePointer<Float>   // (L, B, T, 4C)
     let fcproj: UnsafeMutablePointer<Float>    // (L, B, T, C)
     let residual3: UnsafeMutablePointer<Float> // (L, B, T, C)
@@ -49,6 +49,7 @@ final class ActivationArena {
     let dseq: UnsafeMutablePointer<Float>      // (B)
     let ones: UnsafeMutablePointer<Float>      // (B·T), for bias gradients through sgemv
     let scratch: UnsafeMutablePointer<Float>   // (maxWorkers, max(2C, T·T))
+    let weightPartials: UnsafeMutablePointer<Float> // (maxWorkers - 1, max(4C, V)·C + max(4C, V))
 
     /// Per-layer strides in floats.
     let strideBTC: Int, strideBT: Int, strideAtt: Int
@@ -83,13 +84,15 @@ final class ActivationArena {
         targets.initialize(repeating: 0, count: BT)
 
         let scratchWidth = max(2 * C, maxSequence * maxSequence)
+        let widestOut = max(4 * C, V)
         let backward = Self.carve([BT * C, BT * C, BT * C, 3 * BT * C, 4 * BT * C, 4 * BT * C, BT * V,
-                                   maxBatch, BT, Parallel.maxWorkers * scratchWidth])
+                                   maxBatch, BT, Parallel.maxWorkers * scratchWidth,
+                                   (Parallel.maxWorkers - 1) * (widestOut * C + widestOut)])
         (backwardStorage, backwardFloatCount) = (backward.base, backward.count)
         var g = backward.tensors.makeIterator()
         dresidual = g.next()!; dln = g.next()!; datty = g.next()!; dqkv = g.next()!
         dfchGelu = g.next()!; dfch = g.next()!; dlogits = g.next()!; dseq = g.next()!
-        ones = g.next()!; scratch = g.next()!
+        ones = g.next()!; scratch = g.next()!; weightPartials = g.next()!
         ones.update(repeating: 1, count: BT)
     }
 

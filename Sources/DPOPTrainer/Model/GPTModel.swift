@@ -140,7 +140,7 @@ public final class GPTModel {
                               weight: p + lay.ln2w.offset + l * C, bias: p + lay.ln2b.offset + l * C, N: BT, C: C)
             Matmul.forward(out: fch, inp: ln2, weight: p + lay.fcw.offset + l * 4 * C * C,
                            bias: p + lay.fcb.offset + l * 4 * C, N: BT, C: C, OC: 4 * C)
-            GELU.forward(out: fchGelu, inp: fch, N: BT * 4 * C)
+            GELU.forwardKeepingDerivative(out: fchGelu, derivative: fch, inp: fch, N: BT * 4 * C)
             Matmul.forward(out: fcproj, inp: fchGelu, weight: p + lay.fcprojw.offset + l * C * 4 * C,
                            bias: p + lay.fcprojb.offset + l * C, N: BT, C: 4 * C, OC: C)
             Residual.forward(out: residual3, a: residual2, b: fcproj, N: BT * C)
@@ -173,7 +173,7 @@ public final class GPTModel {
         CrossEntropy.backward(accumulate: false, dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
                               mask: a.mask, B: B, T: T, V: V)
         Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
-                        weight: p + lay.wte.offset, ones: a.ones, N: BT, C: C, OC: V)
+                        weight: p + lay.wte.offset, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: V)
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.backward(accumulateInput: false, dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
                            dout: a.dln, inp: last, weight: p + lay.lnfw.offset, mean: a.lnfMean,
@@ -196,11 +196,11 @@ public final class GPTModel {
             // MLP branch: residual3 = residual2 + fcproj(gelu(fc(ln2(residual2))))
             Matmul.backward(accumulateInput: false, dinp: a.dfchGelu, dweight: g + lay.fcprojw.offset + l * C * 4 * C,
                             dbias: g + lay.fcprojb.offset + l * C, dout: a.dresidual, inp: fchGelu,
-                            weight: p + lay.fcprojw.offset + l * C * 4 * C, ones: a.ones, N: BT, C: 4 * C, OC: C)
-            GELU.backward(accumulate: false, dinp: a.dfch, inp: fch, dout: a.dfchGelu, N: BT * 4 * C)
+                            weight: p + lay.fcprojw.offset + l * C * 4 * C, ones: a.ones, partials: a.weightPartials, N: BT, C: 4 * C, OC: C)
+            GELU.backward(accumulate: false, dinp: a.dfch, derivative: fch, dout: a.dfchGelu, N: BT * 4 * C)
             Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.fcw.offset + l * 4 * C * C,
                             dbias: g + lay.fcb.offset + l * 4 * C, dout: a.dfch, inp: ln2,
-                            weight: p + lay.fcw.offset + l * 4 * C * C, ones: a.ones, N: BT, C: C, OC: 4 * C)
+                            weight: p + lay.fcw.offset + l * 4 * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: 4 * C)
             LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln2w.offset + l * C,
                                dbias: g + lay.ln2b.offset + l * C, dout: a.dln, inp: residual2,
                                weight: p + lay.ln2w.offset + l * C, mean: ln2Mean, rstd: ln2Rstd,
@@ -209,12 +209,12 @@ public final class GPTModel {
             // Attention branch: residual2 = residual + attproj(attention(qkv(ln1(residual))))
             Matmul.backward(accumulateInput: false, dinp: a.datty, dweight: g + lay.attprojw.offset + l * C * C,
                             dbias: g + lay.attprojb.offset + l * C, dout: a.dresidual, inp: atty,
-                            weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, N: BT, C: C, OC: C)
+                            weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: C)
             Attention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
                                B: B, T: T, C: C, NH: NH)
             Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
                             dbias: g + lay.qkvb.offset + l * 3 * C, dout: a.dqkv, inp: ln1,
-                            weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, N: BT, C: C, OC: 3 * C)
+                            weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: 3 * C)
             LayerNorm.backward(dinp: a.dresidual, dweight: g + lay.ln1w.offset + l * C,
                                dbias: g + lay.ln1b.offset + l * C, dout: a.dln, inp: residual,
                                weight: p + lay.ln1w.offset + l * C, mean: ln1Mean, rstd: ln1Rstd,

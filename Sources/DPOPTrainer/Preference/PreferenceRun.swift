@@ -107,7 +107,7 @@ public final class PreferenceRun {
         if let outDirectory {
             try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
             let url = outDirectory.appendingPathComponent("metrics.jsonl")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             metricsFile = try FileHandle(forWritingTo: url)
         }
         defer { try? metricsFile?.close() }
