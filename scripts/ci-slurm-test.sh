@@ -7,7 +7,7 @@
 #
 # It builds the release dpop (or uses $DPOP_BIN), then:
 #   1. submits a 4-cell grid as one job array (results folder with a space in its path), waits, and
-#      checks every task exited 0 (jobcomp log), every cell's run.json is done with provenance and its
+#      checks every task exited 0 (jobcomp log), every cell's run.json is completed with provenance and its
 #      Slurm task, the reference model was built once, and `dpop status` agrees;
 #   2. re-submits: nothing is submitted;
 #   3. submits a fast and a slow cell, cancels the slow cell's task with scancel while it runs, checks
@@ -129,7 +129,7 @@ for t in 0 1 2 3; do
     id=$(cell_of "$SUB1/cells.txt" $t)
     run="$G/runs/$id/run.json"
     check "task ${JOB1}_$t exited 0 (jobcomp)" task_completed "$JOB1" $t
-    check "cell $id done" test "$(field "$run" status)" = done
+    check "cell $id completed" test "$(field "$run" status)" = completed
     check "cell $id records slurmJob ${JOB1}_$t" test "$(field "$run" slurmJob)" = "${JOB1}_$t"
     check "cell $id records provenance commit $HEAD" test "$(field "$run" commit)" = "$HEAD"
     check "cell $id records its reference's sha256" test -n "$(field "$run" referenceSHA256)"
@@ -138,7 +138,7 @@ done
 check "the reference model was built once for 4 tasks" test "$(cat "$G"/logs/slurm-"$JOB1"_*.log | grep -c 'building reference')" = 1
 STATUS=$("$DPOP" status "$G")
 echo "$STATUS" | sed 's/^/    /'
-check "dpop status: 4 done" grep -q '^4 cells: 4 done, 0 failed, 0 running, 0 pending' <<<"$STATUS"
+check "dpop status: 4 completed" grep -q '^4 cells: 4 completed, 0 failed, 0 running, 0 pending' <<<"$STATUS"
 check "dpop status shows the task logs" grep -qF "$G/logs/slurm-${JOB1}_3.log" <<<"$STATUS"
 
 # --- 2. re-submitting a finished grid ------------------------------------------------------------
@@ -146,7 +146,7 @@ log "2. grid: re-submit"
 before=$(ls "$G/slurm" | wc -l)
 submit "$GRID" || true
 check "re-submitting a finished grid submits nothing" test -z "$JOB"
-check "…and says so" grep -q '^nothing pending, no job submitted: 4 done' <<<"$OUT"
+check "…and says so" grep -q '^nothing pending, no job submitted: 4 completed' <<<"$OUT"
 check "…and writes no submission" test "$(ls "$G/slurm" | wc -l)" = "$before"
 
 # --- 3. a task cancelled while it runs is re-run ---------------------------------------------------
@@ -184,15 +184,15 @@ else
     SLOWSTATE=pending
     check "the cancelled task left its lock behind" test -f "$K/locks/$SLOW.lock"
 fi
-check "the fast cell completed" test "$(field "$K/runs/$(cell_of "$SUB2/cells.txt" $((1 - SLOWTASK)))/run.json" status)" = done
+check "the fast cell completed" test "$(field "$K/runs/$(cell_of "$SUB2/cells.txt" $((1 - SLOWTASK)))/run.json" status)" = completed
 STATUS=$("$DPOP" status "$K")
 echo "$STATUS" | sed 's/^/    /'
 if [ "$SLOWSTATE" = interrupted ]; then
     check "dpop status: the cancelled cell is interrupted" grep -qE "^$SLOW +interrupted" <<<"$STATUS"
-    check "dpop status: 1 done, 1 interrupted" grep -q '^2 cells: 1 done, 0 failed, 1 interrupted, 0 running, 0 pending' <<<"$STATUS"
+    check "dpop status: 1 completed, 1 interrupted" grep -q '^2 cells: 1 completed, 0 failed, 1 interrupted, 0 running, 0 pending' <<<"$STATUS"
 else
     check "dpop status: the cancelled cell is pending" grep -qE "^$SLOW +pending +${JOB2}_$SLOWTASK +.*task ended without a result" <<<"$STATUS"
-    check "dpop status: 1 done, 1 pending" grep -q '^2 cells: 1 done, 0 failed, 0 running, 1 pending' <<<"$STATUS"
+    check "dpop status: 1 completed, 1 pending" grep -q '^2 cells: 1 completed, 0 failed, 0 running, 1 pending' <<<"$STATUS"
 fi
 submit "$KILL" --max-parallel 2 || true
 JOB3=$JOB
@@ -200,11 +200,11 @@ check "re-submitting submits the cancelled cell" test -n "$JOB3"
 check "…and only it" test "$(cat "$(latest_submission slurm-kill)/cells.txt")" = "$SLOW"
 wait_gone "$JOB3" 180 || fail "job $JOB3 still in the queue after 180 s"
 check "the re-run task exited 0 (jobcomp)" task_completed "$JOB3" 0
-check "the cancelled cell is now done" test "$(field "$K/runs/$SLOW/run.json" status)" = done
+check "the cancelled cell is now completed" test "$(field "$K/runs/$SLOW/run.json" status)" = completed
 check "…recorded as task ${JOB3}_0" test "$(field "$K/runs/$SLOW/run.json" slurmJob)" = "${JOB3}_0"
 check "…with provenance" test "$(field "$K/runs/$SLOW/run.json" commit)" = "$HEAD"
 check "…and its lock is gone" test ! -e "$K/locks/$SLOW.lock"
-check "dpop status: 2 done" bash -c "'$DPOP' status '$K' | grep -q '^2 cells: 2 done, 0 failed, 0 running, 0 pending'"
+check "dpop status: 2 completed" bash -c "'$DPOP' status '$K' | grep -q '^2 cells: 2 completed, 0 failed, 0 running, 0 pending'"
 
 # --- 4. staleness through squeue, queued tasks, dry run, errors ------------------------------------
 log "4. locks from another node, held tasks, --dry-run, errors"

@@ -6,7 +6,7 @@ import Foundation
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "List every cell of a spec's grid (id, varying values, done/failed/running/pending) and the totals."
+        abstract: "List every cell of a spec's grid (id, varying values, completed/failed/interrupted/running/pending) and the totals."
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String

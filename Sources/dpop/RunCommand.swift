@@ -72,7 +72,7 @@ struct RunCommand: ParsableCommand {
             line.update(text, final: !isStatus)
         }
         line.finish()
-        print("\(summary.done) done, \(summary.failed) failed, \(summary.interrupted) interrupted, \(summary.skipped) skipped; results in \(experiment.store.root.path)")
+        print("\(summary.completed) completed, \(summary.failed) failed, \(summary.interrupted) interrupted, \(summary.skipped) skipped; results in \(experiment.store.root.path)")
         if summary.interrupted > 0 { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode(1) }
     }

@@ -5,7 +5,7 @@ import DPOPExperiments
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show every cell in a results folder: done/failed/running/pending, its Slurm job and task, its log.",
+        abstract: "Show every cell in a results folder: completed/failed/interrupted/running/pending, its Slurm job and task, its log.",
         discussion: """
         Cells are those with a run (runs/), a lock (locks/) or a line in a Slurm submission's manifest \
         (slurm/*/cells.txt). A running cell is one held by a live process or by a Slurm task that is still \

@@ -18,6 +18,23 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @Test func recordsFromBeforeDetachedUntrackedAndEnvironmentStillDecode() throws {
+        // The provenance of the committed results/ (and of anything run before these fields existed).
+        let old = #"{"changedFiles": [], "commit": "8b435aaff3bfba1b29edb053026435ee24ace0c1", "date": "2026-11-25T10:54:30Z", "#
+            + #""dirty": false, "host": "vm", "libgit2": "1.5.1", "repository": "/tmp/wt/"}"#
+        let p = try JSONDecoder().decode(Provenance.self, from: Data(old.utf8))
+        #expect(p.commit == "8b435aaff3bfba1b29edb053026435ee24ace0c1" && !p.dirty && p.repository == "/tmp/wt/")
+        #expect(!p.detached && p.untrackedFiles == 0 && p.environment == nil && p.branch == nil)
+        // A current record round-trips with every field.
+        var now = p
+        now.detached = true
+        now.untrackedFiles = 2
+        now.environment = RunEnvironment.current
+        #expect(try JSONDecoder().decode(Provenance.self, from: JSONEncoder().encode(now)) == now)
+        // Fields that were always written are still required.
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Provenance.self, from: Data(#"{"dirty": false}"#.utf8)) }
+    }
+
     @Test func commitDirtyFlagAndPatch() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-git-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -57,6 +74,6 @@ import Testing
         let (detached, _) = GitRepository.provenance(at: dir.path, excluding: ["results/"])
         #expect(detached.detached && detached.branch == nil && detached.commit == head)
         #expect(detached.remote == "https://example.invalid/dpop.git")
-        #expect(!detached.environment.dpop.isEmpty && detached.environment.cores >= 1)
+        #expect(detached.environment?.dpop.isEmpty == false && (detached.environment?.cores ?? 0) >= 1)
     }
 }

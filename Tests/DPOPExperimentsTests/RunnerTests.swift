@@ -33,21 +33,32 @@ import Testing
         let cells = session.spec.cells()
         #expect(cells.count == 4)
         let dpoLow = cells.first { $0.config.loss.kind == .dpo && $0.config.bucket == "low" }!
-        #expect(try session.runCell(id: dpoLow.id, retryFailed: false) { _ in } == .done)
+        #expect(try session.runCell(id: dpoLow.id, retryFailed: false) { _ in } == .completed)
         let record = try #require(session.store.record(dpoLow.id))
-        #expect(record.status == .done && record.final != nil && record.referenceSHA256 != nil)
+        #expect(record.status == .completed && record.final != nil && record.referenceSHA256 != nil)
         #expect(record.values["loss"] == "dpo" && record.values["bucket"] == "low")
         let metrics = try String(contentsOf: session.store.runDirectory(dpoLow.id).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         #expect(metrics.split(separator: "\n").count == 3)   // steps 0, 2, 3
-        #expect(session.store.status(dpoLow.id) == .done)
+        #expect(session.store.status(dpoLow.id) == .completed)
+        // run.json says "completed"; one an earlier version wrote ("done") reads as completed too.
+        let runFile = session.store.runDirectory(dpoLow.id).appendingPathComponent("run.json")
+        let written = try Data(contentsOf: runFile)
+        #expect((try JSONSerialization.jsonObject(with: written) as? [String: Any])?["status"] as? String == "completed")
+        let legacy = String(decoding: written, as: UTF8.self).replacingOccurrences(of: "\"status\" : \"completed\"", with: "\"status\" : \"done\"")
+        #expect(legacy.contains("\"status\" : \"done\""))
+        try Data(legacy.utf8).write(to: runFile)
+        #expect(session.store.record(dpoLow.id)?.status == .completed && session.store.status(dpoLow.id) == .completed)
+        #expect(try session.runCell(id: dpoLow.id, retryFailed: false) { _ in } == .skipped(.completed))   // not run again
+        #expect(try Data(contentsOf: runFile) == Data(legacy.utf8))
+        try written.write(to: runFile)
         // A finished cell is skipped, its files untouched.
         let before = try Data(contentsOf: session.store.runDirectory(dpoLow.id).appendingPathComponent("run.json"))
-        #expect(try session.runCell(id: dpoLow.id, retryFailed: true) { _ in } == .skipped(.done))
+        #expect(try session.runCell(id: dpoLow.id, retryFailed: true) { _ in } == .skipped(.completed))
         #expect(try Data(contentsOf: session.store.runDirectory(dpoLow.id).appendingPathComponent("run.json")) == before)
         // The second cell of the same seed reuses the cached reference.
         let dpopLow = cells.first { $0.config.loss.kind == .dpop && $0.config.bucket == "low" }!
         var logs: [String] = []
-        #expect(try session.runCell(id: dpopLow.id, retryFailed: false) { logs.append($0) } == .done)
+        #expect(try session.runCell(id: dpopLow.id, retryFailed: false) { logs.append($0) } == .completed)
         #expect(!logs.contains { $0.contains("building reference") })
         #expect(session.store.record(dpopLow.id)?.referenceSHA256 == record.referenceSHA256)
         // No pair of 1-step problems has edit distance ≥ 4: the high cells fail, and are recorded as failed.
@@ -58,7 +69,7 @@ import Testing
         #expect(session.store.record(high.id)?.error?.contains("high") == true)
         #expect(try session.runCell(id: high.id, retryFailed: false) { _ in } == .skipped(.failed))
         let plan = session.plan()
-        #expect(plan.totals[.done] == 2 && plan.totals[.failed] == 1 && plan.totals[.pending] == 1)
+        #expect(plan.totals[.completed] == 2 && plan.totals[.failed] == 1 && plan.totals[.pending] == 1)
     }
 
     @Test func staleLocksAreReclaimedLiveOnesRespected() throws {
@@ -86,8 +97,8 @@ import Testing
         async let a = Task.detached { try session.runCell(id: cell.id, retryFailed: false) { _ in } }.value
         async let b = Task.detached { try session.runCell(id: cell.id, retryFailed: false) { _ in } }.value
         let outcomes = try await [a, b]
-        #expect(outcomes.filter { $0 == .done }.count == 1)
-        #expect(outcomes.contains(.skipped(.running)) || outcomes.contains(.skipped(.done)))
+        #expect(outcomes.filter { $0 == .completed }.count == 1)
+        #expect(outcomes.contains(.skipped(.running)) || outcomes.contains(.skipped(.completed)))
         #expect(session.store.record(cell.id)?.attempt == 1)
         #expect(!FileManager.default.fileExists(atPath: session.store.attemptsDirectory(cell.id).path))
     }
@@ -102,13 +113,13 @@ import Testing
         #expect(session.store.status(cell.id) == .interrupted)
         #expect(session.store.record(cell.id)?.error?.contains("interrupted") == true)
         // The next run (without --retry-failed) runs it again; the interrupted attempt is kept.
-        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .done)
+        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .completed)
         #expect(session.store.record(cell.id)?.attempt == 2)
         let kept = session.store.attemptsDirectory(cell.id).appendingPathComponent("1/run.json")
         #expect(FileManager.default.fileExists(atPath: kept.path))
         // --force re-runs a finished cell into a new attempt; the finished one moves aside, intact.
         let finished = try Data(contentsOf: session.store.runDirectory(cell.id).appendingPathComponent("run.json"))
-        #expect(try session.runCell(id: cell.id, retryFailed: false, force: true, stopRequested: { nil }) { _ in } == .done)
+        #expect(try session.runCell(id: cell.id, retryFailed: false, force: true, stopRequested: { nil }) { _ in } == .completed)
         let moved = session.store.attemptsDirectory(cell.id).appendingPathComponent("2/run.json")
         #expect(try Data(contentsOf: moved) == finished)
         #expect(session.store.record(cell.id)?.attempt == 3)
@@ -125,7 +136,7 @@ import Testing
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try Data("{\"step\": 0".utf8).write(to: work.appendingPathComponent("metrics.jsonl"))
         #expect(session.store.status(cell.id) == .pending)
-        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .done)
+        #expect(try session.runCell(id: cell.id, retryFailed: false, stopRequested: { nil }) { _ in } == .completed)
         #expect(session.store.record(cell.id)?.attempt == 1)
         #expect(!FileManager.default.fileExists(atPath: session.store.lockFile(cell.id).path))
         #expect(!FileManager.default.fileExists(atPath: work.path))

@@ -306,7 +306,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let cells = session.spec.cells()
         let store = session.store
-        #expect(try session.runCell(id: cells[0].id, retryFailed: false) { _ in } == .done)
+        #expect(try session.runCell(id: cells[0].id, retryFailed: false) { _ in } == .completed)
         // The other three went to Slurm as job 50: task 0 runs on another node, task 1 was
         // cancelled there (its lock stays behind), task 2 waits in the queue.
         let submission = SlurmSubmission(job: "50", cluster: nil, cells: Array(cells[1...].map(\.id)), submitted: "",
@@ -325,14 +325,14 @@ import Testing
         let status = try ExperimentStatus.load(folder: folder, slurm: fake.queue)
         let byID = Dictionary(uniqueKeysWithValues: status.rows.map { ($0.id, $0) })
         #expect(status.rows.count == 4)
-        #expect(byID[cells[0].id]?.state == .done && byID[cells[0].id]?.values["loss"] == "dpo")
+        #expect(byID[cells[0].id]?.state == .completed && byID[cells[0].id]?.values["loss"] == "dpo")
         #expect(byID[cells[1].id]?.state == .running && byID[cells[1].id]?.slurm == SlurmTaskID(job: "50", task: 0))
         #expect(byID[cells[1].id]?.log == "\(folder)/logs/slurm-50_0.log")
         #expect(byID[cells[2].id]?.state == .pending && byID[cells[2].id]?.note?.contains("without a result") == true)
         #expect(byID[cells[2].id]?.slurm == SlurmTaskID(job: "50", task: 1))
         #expect(byID[cells[3].id]?.state == .pending && byID[cells[3].id]?.note == "queued")
         #expect(byID[cells[3].id]?.values["loss"] == "sft")      // from the folder's spec.yaml
-        #expect(status.summary == "4 cells: 1 done, 0 failed, 1 running, 2 pending (1 queued in Slurm)")
+        #expect(status.summary == "4 cells: 1 completed, 0 failed, 1 running, 2 pending (1 queued in Slurm)")
         let table = status.render()
         #expect(table.contains("slurm-50_0.log") && table.hasSuffix(status.summary))
         let json = try JSONSerialization.jsonObject(with: Data(try status.json().utf8)) as? [String: Any]
@@ -347,7 +347,7 @@ import Testing
             Issue.record("expected a resubmission"); return
         }
         #expect(again.cells == [cells[2].id])
-        #expect(selection.done == 1 && selection.running == 1 && selection.queued == 1)
+        #expect(selection.completed == 1 && selection.running == 1 && selection.queued == 1)
 
         #expect(throws: SlurmError.self) { try ExperimentStatus.load(folder: dir.appendingPathComponent("nothing").path) }
     }

@@ -7,7 +7,7 @@ import Testing
         CompareOptions(baseline: try CellSelector(parsing: "loss=dpo"), treatment: try CellSelector(parsing: "loss=dpop"), metrics: metrics)
     }
 
-    /// dpo seeds 0, 1, 2; dpop seeds 0, 1 done, 2 failed, and a dpop seed 3 without partner.
+    /// dpo seeds 0, 1, 2; dpop seeds 0, 1 completed, 2 failed, and a dpop seed 3 without partner.
     static func results() -> ExperimentResults {
         Fixture.results([
             Fixture.run("b0", ["loss": "dpo", "seed": "0"], dw: -10, decreased: 1.0),
@@ -27,9 +27,9 @@ import Testing
         #expect(g.pairs.map(\.seed) == ["0", "1"])
         #expect(g.pairs.map { "\($0.baseline.id)-\($0.treatment.id)" } == ["b0-t0", "b1-t1"])
         #expect(g.unpaired == [
-            .init(side: .baseline, seed: "2", cell: "b2", status: .done, reason: "its treatment partner failed"),
+            .init(side: .baseline, seed: "2", cell: "b2", status: .completed, reason: "its treatment partner failed"),
             .init(side: .treatment, seed: "2", cell: "t2", status: .failed, reason: "failed"),
-            .init(side: .treatment, seed: "3", cell: "t3", status: .done, reason: "no baseline cell with seed 3"),
+            .init(side: .treatment, seed: "3", cell: "t3", status: .completed, reason: "no baseline cell with seed 3"),
         ])
     }
 
@@ -65,9 +65,9 @@ import Testing
     @Test func selectorsMatchValuesOrConfigAndRejectNonsense() throws {
         let sel = try CellSelector(parsing: "loss=dpop, lambda=50")
         #expect(sel.conditions.map(\.axis) == ["loss", "lambda"])
-        let run = RunResult(id: "x", experiment: "e", status: .done, values: ["loss": "dpop"], config: ["loss.lambda": "50.0"])
+        let run = RunResult(id: "x", experiment: "e", status: .completed, values: ["loss": "dpop"], config: ["loss.lambda": "50.0"])
         #expect(sel.matches(run))            // λ from the config, compared as a number
-        let dpo = RunResult(id: "y", experiment: "e", status: .done, values: ["loss": "dpo"], notApplicable: ["lambda"], config: ["loss.lambda": "50"])
+        let dpo = RunResult(id: "y", experiment: "e", status: .completed, values: ["loss": "dpo"], notApplicable: ["lambda"], config: ["loss.lambda": "50"])
         #expect(!(try CellSelector(parsing: "lambda=50")).matches(dpo))
         #expect(throws: ReportError.self) { try CellSelector(parsing: "loss") }
         #expect(throws: ReportError.noMatchingCells("--treatment loss=orpo")) {

@@ -28,11 +28,11 @@ enum Fixture {
         return try! JSONDecoder().decode(EvalRecord.self, from: JSONSerialization.data(withJSONObject: json))
     }
 
-    /// A cell with one record at step 100 (none when not done).
+    /// A cell with one record at step 100 (none when not completed).
     static func run(_ id: String, _ values: [String: String], dw: Double, dl: Double = -1, accuracy: Double = 0.5,
-                    decreased: Double = 0.5, status: RunStatus = .done, buckets: [String: [String: Any]] = [:]) -> RunResult {
+                    decreased: Double = 0.5, status: RunStatus = .completed, buckets: [String: [String: Any]] = [:]) -> RunResult {
         let r = record(step: 100, dw: dw, dl: dl, accuracy: accuracy, decreased: decreased, buckets: buckets)
-        return RunResult(id: id, experiment: "mem", status: status, values: values, history: status == .done ? [r] : [])
+        return RunResult(id: id, experiment: "mem", status: status, values: values, history: status == .completed ? [r] : [])
     }
 
     static func results(_ runs: [RunResult], spec: String? = nil, description: String? = nil, running: [String] = []) -> ExperimentResults {

@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func badMetricsLineNamesFileAndLine() throws {
-        let run = #"{"id": "c1", "status": "done", "values": {"loss": "dpo"}}"#
+        let run = #"{"id": "c1", "status": "completed", "values": {"loss": "dpo"}}"#
         let metrics = Self.recordLine(step: 0, dw: 0) + "\n" + #"{"step": 25, "elapsed": 1, "eval": {"n": 3}}"# + "\n"
         let path = try Self.folder(["c1": (run, metrics)])
         do {
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func runFileErrorsSayWhatIsMissing() throws {
-        let path = try Self.folder(["c1": (#"{"status": "done"}"#, nil)])
+        let path = try Self.folder(["c1": (#"{"status": "completed"}"#, nil)])
         #expect(throws: ReportError.badRunFile(path: path + "/runs/c1/run.json", message: "missing \"id\" (a string)")) {
             try ResultsFolder.load(path: path)
         }
@@ -72,10 +72,34 @@ import Testing
         }
     }
 
+    @Test func statusNamesIncludingLegacyDoneAndInterrupted() throws {
+        let cells: [String: (run: String, metrics: String?)] = [
+            "a": (#"{"id": "a", "status": "done", "values": {"seed": "0"}}"#, Self.recordLine(step: 10, dw: -1) + "\n"),
+            "b": (#"{"id": "b", "status": "completed", "values": {"seed": "1"}}"#, Self.recordLine(step: 10, dw: -2) + "\n"),
+            "c": (#"{"id": "c", "status": "interrupted", "values": {"seed": "2"}, "error": "interrupted by signal 15 at train step 4"}"#,
+                  Self.recordLine(step: 0, dw: 0) + "\n"),
+            "d": (#"{"id": "d", "status": "failed", "values": {"seed": "3"}, "error": "boom"}"#, nil),
+            "e": (#"{"id": "e", "status": "interrupted", "values": {"seed": "4"}}"#, nil),
+        ]
+        let r = try ResultsFolder.load(path: try Self.folder(cells, locks: ["e"]))
+        let status = Dictionary(uniqueKeysWithValues: r.runs.map { ($0.id, $0.status) })
+        #expect(status == ["a": .completed, "b": .completed, "c": .interrupted, "d": .failed, "e": .running])  // e: being run again
+        #expect(r.runs.first { $0.id == "a" }?.final?.step == 10)       // a legacy "done" cell has its final record
+        #expect(r.runs.first { $0.id == "c" }?.final == nil)            // an interrupted one has none
+        #expect(r.finishedCount == 2 && r.failedCount == 1 && r.interruptedCount == 1 && r.runningCount == 1)
+        #expect(r.statusLine == "2 cells finished, 1 failed, 1 interrupted, 1 running")
+        // RunStatus decodes the legacy name too, and encodes the current one.
+        #expect(try JSONDecoder().decode([RunStatus].self, from: Data(#"["done", "completed", "interrupted"]"#.utf8)) == [.completed, .completed, .interrupted])
+        #expect(String(decoding: try JSONEncoder().encode([RunStatus.completed]), as: UTF8.self) == #"["completed"]"#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunStatus.self, from: Data(#""finished""#.utf8)) }
+        // "running" is never a recorded status.
+        #expect(throws: ReportError.self) { try ResultsFolder.load(path: try Self.folder(["x": (#"{"id": "x", "status": "running"}"#, nil)])) }
+    }
+
     @Test func finalFallsBackToTheLastRecordAndLocksMarkRetries() throws {
-        let done = #"{"id": "a", "status": "done", "values": {"seed": "0"}}"#
+        let completed = #"{"id": "a", "status": "completed", "values": {"seed": "0"}}"#
         let failed = #"{"id": "b", "status": "failed", "values": {"seed": "1"}, "error": "boom"}"#
-        let path = try Self.folder(["a": (done, Self.recordLine(step: 0, dw: 0) + "\n" + Self.recordLine(step: 10, dw: -2) + "\n"),
+        let path = try Self.folder(["a": (completed, Self.recordLine(step: 0, dw: 0) + "\n" + Self.recordLine(step: 10, dw: -2) + "\n"),
                                     "b": (failed, nil)], locks: ["b", "zzz"])
         let r = try ResultsFolder.load(path: path)
         #expect(r.runs.first { $0.id == "a" }?.final?.step == 10)

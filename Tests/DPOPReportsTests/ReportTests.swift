@@ -77,7 +77,7 @@ import Testing
         let both: [String: [String: Any]] = ["low": Fixture.metricsJSON(dw: -4), "high": Fixture.metricsJSON(dw: -9)]
         var runs: [RunResult] = []
         for (i, loss) in ["dpo", "dpop"].enumerated() {
-            runs.append(RunResult(id: "r\(i)", experiment: "e", status: .done, values: ["loss": loss],
+            runs.append(RunResult(id: "r\(i)", experiment: "e", status: .completed, values: ["loss": loss],
                                   history: [Fixture.record(step: 0, dw: 0, buckets: both), Fixture.record(step: 10, dw: -1, buckets: both)]))
         }
         let figure = try #require(ReportFigures.trainingCurves(Fixture.results(runs), metric: try Metric.named("logps/chosen_delta"),

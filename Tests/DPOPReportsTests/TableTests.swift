@@ -29,7 +29,7 @@ import Testing
         let accuracy = try #require(t.groups[0].metrics["rewards/accuracies"]?.summary)
         #expect(abs(accuracy.mean - 0.7) < 1e-12 && abs(accuracy.std! - 0.1) < 1e-12)
         #expect(t.groups[1].metrics["logps/chosen_delta"]?.summary?.std == nil)   // n = 1
-        #expect(t.groups[2].status == .failed && t.groups[2].doneCount == 0)
+        #expect(t.groups[2].status == .failed && t.groups[2].completedCount == 0)
     }
 
     @Test func failureModeFlagInEveryFormat() throws {
@@ -79,15 +79,64 @@ import Testing
         let t = try ComparisonTable.build(Self.small(), options: TableOptions(metrics: ["logps/chosen_delta"]))
         let csv = try Self.render(t, .csv)
         let lines = csv.split(separator: "\n").map(String.init)
-        #expect(lines[0] == "loss,bucket,status,n_done,n_failed,n_running,failure_mode,logps/chosen_delta_mean,logps/chosen_delta_std,logps/chosen_delta_n,logps/chosen_delta_ci_low,logps/chosen_delta_ci_high,cells")
+        #expect(lines[0] == "loss,bucket,status,n_completed,n_failed,n_interrupted,n_running,failure_mode,logps/chosen_delta_mean,logps/chosen_delta_std,logps/chosen_delta_n,logps/chosen_delta_ci_low,logps/chosen_delta_ci_high,cells")
         let dpo = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        #expect(dpo[0...6] == ["dpo", "low", "done", "3", "0", "0", "false"])
-        #expect(dpo[7] == "-2" && dpo[8] == "1" && dpo[9] == "3")
-        #expect(abs(Double(dpo[10])! - (-2 - 2.484138)) < 1e-5 && abs(Double(dpo[11])! - (-2 + 2.484138)) < 1e-5)
-        #expect(dpo[12] == "a0;a1;a2")
-        #expect(lines[2].hasPrefix("dpop,low,done,1,0,0,false,0.5,,1,,,"))     // n = 1: std and CI empty, not NaN
-        #expect(lines[3].hasPrefix("dpop,high,failed,0,1,0,false,,,0,,,"))
+        #expect(dpo[0...7] == ["dpo", "low", "completed", "3", "0", "0", "0", "false"])
+        #expect(dpo[8] == "-2" && dpo[9] == "1" && dpo[10] == "3")
+        #expect(abs(Double(dpo[11])! - (-2 - 2.484138)) < 1e-5 && abs(Double(dpo[12])! - (-2 + 2.484138)) < 1e-5)
+        #expect(dpo[13] == "a0;a1;a2")
+        #expect(lines[2].hasPrefix("dpop,low,completed,1,0,0,0,false,0.5,,1,,,"))     // n = 1: std and CI empty, not NaN
+        #expect(lines[3].hasPrefix("dpop,high,failed,0,1,0,0,false,,,0,,,"))
         #expect(Set(lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).count }).count == 1)
+    }
+
+    /// A results folder on disk: dpo seeds 0, 1 completed (one written as the legacy "done"); dpop seed 0
+    /// completed, seed 1 interrupted; sft seed 0 interrupted; ipo seed 0 failed.
+    static func withInterrupted() throws -> ExperimentResults {
+        func run(_ id: String, _ loss: String, _ seed: Int, _ status: String) -> String {
+            #"{"id": "\#(id)", "experiment": "e", "status": "\#(status)", "values": {"loss": "\#(loss)", "seed": "\#(seed)"}"#
+                + (status == "interrupted" ? #", "error": "interrupted by signal 15 at train step 2""# : "") + "}"
+        }
+        let record = LoaderTests.recordLine(step: 10, dw: -1) + "\n"
+        let path = try LoaderTests.folder([
+            "a0": (run("a0", "dpo", 0, "done"), record), "a1": (run("a1", "dpo", 1, "completed"), record),
+            "b0": (run("b0", "dpop", 0, "completed"), record), "b1": (run("b1", "dpop", 1, "interrupted"), nil),
+            "c0": (run("c0", "sft", 0, "interrupted"), nil), "d0": (run("d0", "ipo", 0, "failed"), nil),
+        ], spec: "name: e\ngrid:\n  loss: [dpo, dpop, sft, ipo]\n")
+        return try ResultsFolder.load(path: path)
+    }
+
+    @Test func interruptedCellsShowAsInterruptedNotFailed() throws {
+        let t = try ComparisonTable.build(try Self.withInterrupted(), options: TableOptions(metrics: ["logps/chosen_delta"]))
+        #expect(t.groups.map { $0.key["loss"] } == ["dpo", "dpop", "sft", "ipo"])
+        #expect(t.groups.map(\.status) == [.completed, .partial, .interrupted, .failed])
+        #expect(t.groups.map(\.interruptedCount) == [0, 1, 1, 0] && t.groups.map(\.failedCount) == [0, 0, 0, 1])
+
+        let csv = try Self.render(t, .csv).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(Array(csv[0][0...6]) == ["loss", "status", "n_completed", "n_failed", "n_interrupted", "n_running", "failure_mode"])
+        #expect(Array(csv[1][0...5]) == ["dpo", "completed", "2", "0", "0", "0"])
+        #expect(Array(csv[2][0...5]) == ["dpop", "partial", "1", "0", "1", "0"])
+        #expect(Array(csv[3][0...5]) == ["sft", "interrupted", "0", "0", "1", "0"])
+        #expect(Array(csv[4][0...5]) == ["ipo", "failed", "0", "1", "0", "0"])
+
+        let md = try Self.render(t, .md).split(separator: "\n").map(String.init)
+        #expect(md.contains("| dpo | 2 | -1.00 ± 0.00 \(FailureMode.marker) |"))
+        #expect(md.contains("| dpop | 1 (+1 interrupted) | -1.00 ± — |"))
+        #expect(md.contains("| sft | 0 (1 interrupted) | interrupted |"))
+        #expect(md.contains("| ipo | 0 (1 failed) | failed |"))
+        #expect(md.contains("3 cells finished, 1 failed, 2 interrupted, 0 running."))
+
+        let html = try Self.render(t, .html)
+        #expect(html.contains("<tr class=\"status-interrupted\">") && html.contains("<tr class=\"status-failed\">"))
+        let json = try JSONSerialization.jsonObject(with: Data(try Self.render(t, .json).utf8)) as! [String: Any]
+        #expect(json["counts"] as? [String: Int] == ["finished": 3, "failed": 1, "interrupted": 2, "running": 0])
+        let groups = json["groups"] as! [[String: Any]]
+        #expect(groups[2]["status"] as? String == "interrupted" && groups[2]["n_interrupted"] as? Int == 1)
+        #expect(((groups[2]["cells"] as! [[String: Any]])[0])["status"] as? String == "interrupted")
+
+        // Pivoted: the interrupted seed is named next to n.
+        let pivot = try ComparisonTable.build(try Self.withInterrupted(), options: TableOptions(rows: [], cols: ["loss"], metrics: ["logps/chosen_delta"]))
+        #expect(try Self.render(pivot, .md).contains("-1.00 ± — (n=1, 1 interrupted)"))
     }
 
     @Test func jsonShapeWithNulls() throws {
@@ -95,7 +144,7 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(try Self.render(t, .json).utf8)) as! [String: Any]
         #expect(json["experiment"] as? String == "mem" && json["step"] as? String == "final" && json["bucket"] is NSNull)
         #expect(json["row_axes"] as? [String] == ["loss", "bucket"])
-        #expect(json["counts"] as? [String: Int] == ["finished": 4, "failed": 1, "running": 0])
+        #expect(json["counts"] as? [String: Int] == ["finished": 4, "failed": 1, "interrupted": 0, "running": 0])
         let groups = json["groups"] as! [[String: Any]]
         #expect(groups.count == 3)
         let dw = (groups[0]["metrics"] as! [String: Any])["logps/chosen_delta"] as! [String: Any]
@@ -130,7 +179,7 @@ import Testing
         let best = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .best))
         #expect(best.groups[0].metrics["logps/chosen_delta"]!.values.allSatisfy { $0.step == 0 && $0.value == 0 })
         // best by a lower-is-better metric picks its minimum.
-        let run = RunResult(id: "x", experiment: "e", status: .done, values: [:],
+        let run = RunResult(id: "x", experiment: "e", status: .completed, values: [:],
                             history: [Fixture.record(step: 0, dw: 0, decreased: 0.5), Fixture.record(step: 5, dw: 1, decreased: 0.1),
                                       Fixture.record(step: 9, dw: 2, decreased: 0.3)])
         #expect(StepSelector.best.record(of: run, metric: try Metric.named("logps/chosen_decreased"), bucket: nil)?.step == 5)

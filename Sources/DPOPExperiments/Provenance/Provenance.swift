@@ -24,11 +24,34 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var host: String
     public var date: String
     public var libgit2: String
-    /// The machine and toolchain: dpop's version, the compiler, the OS, the CPU, cores.
-    public var environment = RunEnvironment.current
+    /// The machine and toolchain: dpop's version, the compiler, the OS, the CPU, cores (nil in records
+    /// written before dpop recorded it).
+    public var environment: RunEnvironment? = RunEnvironment.current
 
     /// First 12 characters of the commit, or "none".
     public var shortCommit: String { commit.map { String($0.prefix(12)) } ?? "none" }
+}
+
+extension Provenance {
+    /// Also reads the provenance of records written before `detached`, `untrackedFiles` and
+    /// `environment` were recorded (e.g. the committed results/): false, 0 and nil.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        commit = try c.decodeIfPresent(String.self, forKey: .commit)
+        branch = try c.decodeIfPresent(String.self, forKey: .branch)
+        detached = try c.decodeIfPresent(Bool.self, forKey: .detached) ?? false
+        dirty = try c.decode(Bool.self, forKey: .dirty)
+        changedFiles = try c.decode([String].self, forKey: .changedFiles)
+        untrackedFiles = try c.decodeIfPresent(Int.self, forKey: .untrackedFiles) ?? 0
+        diffSHA256 = try c.decodeIfPresent(String.self, forKey: .diffSHA256)
+        remote = try c.decodeIfPresent(String.self, forKey: .remote)
+        repository = try c.decodeIfPresent(String.self, forKey: .repository)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+        host = try c.decode(String.self, forKey: .host)
+        date = try c.decode(String.self, forKey: .date)
+        libgit2 = try c.decode(String.self, forKey: .libgit2)
+        environment = try c.decodeIfPresent(RunEnvironment.self, forKey: .environment)
+    }
 }
 
 /// The software and hardware a run used.

@@ -21,20 +21,20 @@ public struct CellRunner {
     }
 
     /// What happened to a cell.
-    public enum Outcome: Equatable, Sendable { case done, failed(String), interrupted, skipped(CellStatus) }
+    public enum Outcome: Equatable, Sendable { case completed, failed(String), interrupted, skipped(CellStatus) }
 
-    /// Runs `cell` unless it is done (without `force`), running elsewhere, or failed (without
+    /// Runs `cell` unless it is completed (without `force`), running elsewhere, or failed (without
     /// `retryFailed`); interrupted cells always run again.
     public func run(_ cell: GridCell, specSHA256: String, retryFailed: Bool, force: Bool = false) throws -> Outcome {
         let current = store.status(cell.id)
-        if (current == .done && !force) || current == .running || (current == .failed && !retryFailed) {
+        if (current == .completed && !force) || current == .running || (current == .failed && !retryFailed) {
             return .skipped(current)
         }
         let lock = store.lockFile(cell.id)
         guard try CellLock.acquire(lock) else { return .skipped(.running) }
         defer { CellLock.release(lock) }
         // Re-check under the lock: another process may have finished it meanwhile.
-        if let r = store.record(cell.id), (r.status == .done && !force) || (r.status == .failed && !retryFailed) {
+        if let r = store.record(cell.id), (r.status == .completed && !force) || (r.status == .failed && !retryFailed) {
             return .skipped(r.status)
         }
         store.removeStaleWorkFolders(cell.id)
@@ -53,10 +53,10 @@ public struct CellRunner {
                                host: ProcessInfo.processInfo.hostName,
                                slurmJob: CellLock.read(lock)?.slurmJob, final: nil, error: nil)
         if let diff { try Data(diff.utf8).write(to: work.appendingPathComponent("diff.patch")) }
-        var outcome = Outcome.done
+        var outcome = Outcome.completed
         do {
             let final = try train(cell, into: work, record: &record)
-            record.status = .done
+            record.status = .completed
             record.final = final
         } catch DPOPError.interrupted(let stage, let step, let signal) {
             record.status = .interrupted

@@ -17,7 +17,7 @@ public final class LocalScheduler {
 
     /// Counts at the end of a grid run.
     public struct Summary: Sendable {
-        public var done = 0, failed = 0, interrupted = 0, skipped = 0
+        public var completed = 0, failed = 0, interrupted = 0, skipped = 0
         public var failedCells: [String] = []
     }
 
@@ -49,14 +49,14 @@ public final class LocalScheduler {
         var queue: [GridCell] = []
         for cell in cells {
             switch store.status(cell.id) {
-            case .done where !options.force: summary.skipped += 1
+            case .completed where !options.force: summary.skipped += 1
             case .running: summary.skipped += 1
             case .failed where !options.retryFailed: summary.skipped += 1
             default: queue.append(cell)
             }
         }
         let total = queue.count
-        output("\(cells.count) cells: \(total) to run, \(summary.skipped) skipped (done, running or failed)", false)
+        output("\(cells.count) cells: \(total) to run, \(summary.skipped) skipped (completed, running or failed)", false)
         let jobs = max(1, options.jobs)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threads = options.threadsPerJob ?? max(1, cores / jobs)
@@ -88,10 +88,10 @@ public final class LocalScheduler {
                 if store.status(child.cell.id) == .interrupted {
                     summary.interrupted += 1
                     output("INTERRUPTED \(child.cell.id)  \(label)  (runs again on the next dpop run)", false)
-                } else if child.process.terminationStatus == 0 && store.status(child.cell.id) == .done {
-                    summary.done += 1
+                } else if child.process.terminationStatus == 0 && store.status(child.cell.id) == .completed {
+                    summary.completed += 1
                     let final = store.record(child.cell.id)?.final.map { String(format: "Δw %+.3f  acc %.3f", $0.eval.logpsChosenDelta, $0.eval.rewardsAccuracies) } ?? ""
-                    output(String(format: "done    %@  %@  (%.0fs)  %@", child.cell.id, label, seconds, final), false)
+                    output(String(format: "completed  %@  %@  (%.0fs)  %@", child.cell.id, label, seconds, final), false)
                 } else {
                     summary.failed += 1
                     summary.failedCells.append(child.cell.id)
@@ -104,10 +104,10 @@ public final class LocalScheduler {
                 }
             }
             running = still
-            let finished = summary.done + summary.failed
+            let finished = summary.completed + summary.failed
             let mean = durations.isEmpty ? nil : durations.reduce(0, +) / Double(durations.count)
             let eta = mean.map { $0 * Double(total - finished) / Double(jobs) }
-            var status = "[\(finished)/\(total)] \(summary.done) done, \(summary.failed) failed, \(running.count) running"
+            var status = "[\(finished)/\(total)] \(summary.completed) completed, \(summary.failed) failed, \(running.count) running"
             status += eta.map { String(format: ", eta %@", Self.duration($0)) } ?? ""
             status += String(format: ", %@ elapsed", Self.duration(Date().timeIntervalSince(start)))
             for child in running {

@@ -10,7 +10,7 @@ public struct ExperimentStatus: Sendable {
         public var state: CellStatus
         /// Varying axis values, from run.json or the folder's spec.yaml (empty when unknown).
         public var values: [String: String]
-        /// The Slurm task: of the lock (running), of run.json (done, failed) or of the latest
+        /// The Slurm task: of the lock (running), of run.json (completed, failed, interrupted) or of the latest
         /// submission that included the cell (pending).
         public var slurm: SlurmTaskID?
         /// `queued` (waiting in Slurm), why a task left no result, or a failure's first line.
@@ -25,7 +25,7 @@ public struct ExperimentStatus: Sendable {
     /// Axis names in the order first seen, for the table's values column.
     public var axes: [String]
 
-    /// Reads `folder` (`RESULTS/<name>`); asks `slurm` about tasks that are neither done nor failed.
+    /// Reads `folder` (`RESULTS/<name>`); asks `slurm` about tasks that are neither completed nor failed.
     public static func load(folder: String, slurm: SlurmQueue = .system) throws -> ExperimentStatus {
         let url = URL(fileURLWithPath: folder).standardizedFileURL
         let store = ResultsStore(resultsRoot: url.deletingLastPathComponent(), experiment: url.lastPathComponent)
@@ -55,9 +55,9 @@ public struct ExperimentStatus: Sendable {
             let state = store.status(id, slurm: slurm)
             var row = Row(id: id, state: state, values: record?.values ?? labels[id] ?? [:], slurm: nil, note: nil, log: nil)
             switch state {
-            case .done, .failed, .interrupted:
+            case .completed, .failed, .interrupted:
                 row.slurm = record?.slurmJob.flatMap(SlurmTaskID.init)
-                if state != .done, let error = record?.error {
+                if state != .completed, let error = record?.error {
                     row.note = String((error.split(whereSeparator: \.isNewline).first ?? "").prefix(100))
                 }
             case .running:
@@ -98,7 +98,7 @@ public struct ExperimentStatus: Sendable {
     /// Pending cells whose Slurm task is waiting in the queue.
     public var queued: Int { rows.filter { $0.state == .pending && $0.note == "queued" }.count }
 
-    /// `N cells: a done, b failed, c running, d pending`.
+    /// `N cells: a completed, b failed, c running, d pending` (`e interrupted` after failed when there are any).
     public var summary: String {
         let t = totals
         var line = "\(rows.count) cell\(rows.count == 1 ? "" : "s"): "

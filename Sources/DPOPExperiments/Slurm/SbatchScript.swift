@@ -80,7 +80,7 @@ public struct SbatchScript: Sendable {
         if let comment { out += "# \(comment)\n" }
         out += """
         # Array task i runs the cell on line i+1 of the manifest, through `dpop run SPEC --cell ID`: it claims
-        # the cell (a cell that is done or running elsewhere is skipped), shares the reference-model cache,
+        # the cell (a cell that is completed or running elsewhere is skipped), shares the reference-model cache,
         # and writes runs/<id>/ with provenance. `dpop status` shows the cells' states and these tasks' logs.
         set -euo pipefail
         MANIFEST=\(Self.shellQuoted(manifest))

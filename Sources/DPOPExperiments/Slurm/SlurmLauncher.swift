@@ -3,7 +3,7 @@ import Foundation
 
 /// Submits a grid's pending cells to Slurm as one job array.
 ///
-/// Pending means: not done, not running (a live lock, or a lock whose Slurm task is still queued
+/// Pending means: not completed, not running (a live lock, or a lock whose Slurm task is still queued
 /// or running), not failed unless `retryFailed`, and not already waiting in the queue as a task of
 /// an earlier submission. The submission's manifest, script and record go to
 /// `RESULTS/<name>/slurm/<timestamp>/`; each task runs `dpop run SPEC --cell ID`, so claiming,
@@ -31,7 +31,7 @@ public struct SlurmLauncher {
     public struct Selection: Sendable {
         /// Cells to submit, in grid order.
         public var pending: [GridCell] = []
-        public var done = 0, failed = 0, running = 0
+        public var completed = 0, failed = 0, running = 0
         /// Cells whose task from an earlier submission is still waiting in the queue.
         public var queued = 0
     }
@@ -69,9 +69,9 @@ public struct SlurmLauncher {
         }
     }
 
-    /// Cells skipped, as a phrase: `2 done, 1 running`; nil when none were.
+    /// Cells skipped, as a phrase: `2 completed, 1 running`; nil when none were.
     static func skipped(_ s: Selection) -> String? {
-        let parts = [(s.done, "done"), (s.running, "running"), (s.queued, "queued in Slurm"),
+        let parts = [(s.completed, "completed"), (s.running, "running"), (s.queued, "queued in Slurm"),
                      (s.failed, "failed (--retry-failed submits them)")]
             .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
@@ -106,7 +106,7 @@ public struct SlurmLauncher {
         var selection = Selection()
         for cell in cells {
             switch store.status(cell.id, slurm: slurm) {
-            case .done: selection.done += 1; continue
+            case .completed: selection.completed += 1; continue
             case .running: selection.running += 1; continue
             case .failed where !retryFailed: selection.failed += 1; continue
             case .failed, .interrupted, .pending: break

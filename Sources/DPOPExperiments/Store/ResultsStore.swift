@@ -47,11 +47,11 @@ public struct ResultsStore: Sendable {
         return try? JSONDecoder().decode(RunRecord.self, from: data)
     }
 
-    /// done / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task
+    /// completed / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task
     /// on another host, as `slurm` reports it) holds the lock, else pending.
     public func status(_ id: String, slurm: SlurmQueue = .system) -> CellStatus {
         if let lock = CellLock.read(lockFile(id)), lock.isAlive(slurm: slurm) { return .running }
-        if let r = record(id), r.status == .done || r.status == .failed || r.status == .interrupted { return r.status }
+        if let r = record(id), r.status == .completed || r.status == .failed || r.status == .interrupted { return r.status }
         return .pending
     }
 

@@ -16,7 +16,7 @@ public struct ComparisonGroup: Sendable {
         public var seed: String?
         public var cell: String
         public var status: RunStatus
-        /// "failed", "running", "no treatment cell with seed 2", "its treatment partner failed".
+        /// "failed", "interrupted", "running", "no treatment cell with seed 2", "its treatment partner failed".
         public var reason: String
     }
 
@@ -39,8 +39,8 @@ public struct ComparisonGroup: Sendable {
         self.treatment = treatment
         func bySeed(_ runs: [RunResult]) -> [String: RunResult] {
             var out: [String: RunResult] = [:]
-            for r in runs.sorted(by: { $0.id < $1.id }) where out[r.seed ?? ""] == nil || r.status == .done {
-                if out[r.seed ?? ""]?.status != .done { out[r.seed ?? ""] = r }
+            for r in runs.sorted(by: { $0.id < $1.id }) where out[r.seed ?? ""] == nil || r.status == .completed {
+                if out[r.seed ?? ""]?.status != .completed { out[r.seed ?? ""] = r }
             }
             return out
         }
@@ -51,15 +51,17 @@ public struct ComparisonGroup: Sendable {
         for seed in seeds {
             let s: String? = seed.isEmpty ? nil : seed
             switch (b[seed], t[seed]) {
-            case let (x?, y?) where x.status == .done && y.status == .done:
+            case let (x?, y?) where x.status == .completed && y.status == .completed:
                 pairs.append(SeedPair(seed: s, baseline: x, treatment: y))
             case let (x, y):
                 for (run, side, other) in [(x, Side.baseline, y), (y, Side.treatment, x)] {
                     guard let run else { continue }
                     let otherSide = side == .baseline ? "treatment" : "baseline"
                     let reason: String
-                    if run.status != .done { reason = run.status.rawValue }
-                    else if let other { reason = "its \(otherSide) partner \(other.status == .failed ? "failed" : "is running")" }
+                    if run.status != .completed { reason = run.status.rawValue }
+                    else if let other {
+                        reason = "its \(otherSide) partner " + (other.status == .failed ? "failed" : other.status == .interrupted ? "was interrupted" : "is running")
+                    }
                     else { reason = "no \(otherSide) cell with seed \(seed.isEmpty ? "(none)" : seed)" }
                     unpaired.append(Unpaired(side: side, seed: s, cell: run.id, status: run.status, reason: reason))
                 }

@@ -23,10 +23,10 @@ public struct PairedComparison: Sendable {
         }
         let baseline = results.runs.filter(options.baseline.matches)
         let treatment = results.runs.filter(options.treatment.matches)
-        guard baseline.contains(where: { $0.status == .done }) else {
+        guard baseline.contains(where: { $0.status == .completed }) else {
             throw ReportError.noMatchingCells("--baseline \(options.baseline)")
         }
-        guard treatment.contains(where: { $0.status == .done }) else {
+        guard treatment.contains(where: { $0.status == .completed }) else {
             throw ReportError.noMatchingCells("--treatment \(options.treatment)")
         }
         if let both = baseline.first(where: { b in treatment.contains { $0.id == b.id } }) {

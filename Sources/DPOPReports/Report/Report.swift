@@ -22,7 +22,7 @@ public struct Report {
         let (figures, figureNotes) = ReportFigures.build(results)
         let provenance = ProvenanceSummary(results).view()
 
-        let unfinished = results.runs.filter { $0.status != .done }.map { r -> [String: Any] in
+        let unfinished = results.runs.filter { $0.status != .completed }.map { r -> [String: Any] in
             ["cell": r.id, "status": r.status.rawValue,
              "label": results.label(of: r),
              "error": r.error ?? (r.status == .running ? "retry in progress" : "—")]

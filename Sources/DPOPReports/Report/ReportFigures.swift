@@ -27,21 +27,21 @@ public enum ReportFigures {
     /// One panel per bucket (the `bucket` axis, else the per-bucket metrics of the records); one line per
     /// series (every varying axis but seed and bucket), mean over seeds with a ± 1 std band.
     static func trainingCurves(_ results: ExperimentResults, metric: Metric, id: String, what: String) -> ReportFigure? {
-        let done = results.runs.filter { $0.status == .done && !$0.history.isEmpty }
-        guard !done.isEmpty else { return nil }
+        let completed = results.runs.filter { $0.status == .completed && !$0.history.isEmpty }
+        guard !completed.isEmpty else { return nil }
         // Panels: (title, runs, which metrics of a record to read).
         var panels: [(title: String, runs: [RunResult], bucket: String?)] = []
         if results.axes.contains("bucket") {
-            for b in results.values(of: "bucket") { panels.append(("bucket \(b)", done.filter { $0.values["bucket"] == b }, nil)) }
-            let rest = done.filter { $0.values["bucket"] == nil }
+            for b in results.values(of: "bucket") { panels.append(("bucket \(b)", completed.filter { $0.values["bucket"] == b }, nil)) }
+            let rest = completed.filter { $0.values["bucket"] == nil }
             if !rest.isEmpty { panels.append(("all pairs", rest, nil)) }
         } else {
-            let names = Set(done.flatMap { $0.history.flatMap { $0.buckets.keys } })
+            let names = Set(completed.flatMap { $0.history.flatMap { $0.buckets.keys } })
             let ordered = results.order.values(names, of: "buckets")
-            panels = ordered.isEmpty ? [("eval split", done, nil)] : ordered.map { ("bucket \($0)", done, $0) }
+            panels = ordered.isEmpty ? [("eval split", completed, nil)] : ordered.map { ("bucket \($0)", completed, $0) }
         }
         let seriesAxes = results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }
-        let series = SeriesKey.group(done, axes: seriesAxes, in: results)
+        let series = SeriesKey.group(completed, axes: seriesAxes, in: results)
         var charts: [Chart] = []
         for panel in panels {
             var chart = Chart(title: panel.title, xTitle: "training step", yTitle: metric.axisTitle)
@@ -66,7 +66,7 @@ public enum ReportFigures {
         let title = "\(what) during training"
         var figure = Figure(title: title, panels: charts, legend: legend(series) + [zeroLegend])
         figure.sharedY = true
-        let n = seedsText(done)
+        let n = seedsText(completed)
         return ReportFigure(
             id: id, title: title,
             caption: "\(metric.label) (\(metric.name)) on the eval pairs at each eval step, one panel per edit-distance bucket. "
@@ -78,7 +78,7 @@ public enum ReportFigures {
     /// Final Δw against a numeric axis (λ, β): a point per cell, the seed mean joined by a line per series.
     static func sweep(_ results: ExperimentResults, axis: String, symbol: String) -> ReportFigure? {
         let deltaW = Metric.describe(FailureMode.metricName)
-        let cells = results.runs.filter { $0.status == .done && $0.values[axis].flatMap(Double.init) != nil && finalPicker.value(deltaW, of: $0) != nil }
+        let cells = results.runs.filter { $0.status == .completed && $0.values[axis].flatMap(Double.init) != nil && finalPicker.value(deltaW, of: $0) != nil }
         let xs = Set(cells.compactMap { $0.values[axis].flatMap(Double.init) })
         guard xs.count >= 2 else { return nil }
         let positive = xs.allSatisfy { $0 > 0 }
@@ -126,7 +126,7 @@ public enum ReportFigures {
     /// Reward accuracy against Δw at the final step, one point per cell, coloured by loss.
     static func accuracyAgainstDelta(_ results: ExperimentResults) -> ReportFigure? {
         let deltaW = Metric.describe(FailureMode.metricName), accuracy = Metric.describe("rewards/accuracies")
-        let cells = results.runs.filter { $0.status == .done }
+        let cells = results.runs.filter { $0.status == .completed }
         let colourAxes = results.axes.contains("loss") ? ["loss"] : []
         let series = SeriesKey.group(cells, axes: colourAxes, in: results)
         var chart = Chart(title: "final step, one point per cell", xTitle: deltaW.axisTitle, yTitle: "reward accuracy (share Δw > Δl)")

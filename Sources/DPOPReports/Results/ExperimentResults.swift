@@ -7,7 +7,8 @@ public struct ExperimentResults: Sendable {
     public var description: String?
     /// The spec as run, verbatim (nil when the folder has no spec.yaml).
     public var specText: String?
-    /// Cells with a run.json (done or failed; `running` when a lock says a retry is under way), by id.
+    /// Cells with a run.json (completed, failed or interrupted; `running` when a lock says a new attempt is
+    /// under way), by id.
     public var runs: [RunResult]
     /// Cells claimed by a lock that have no run.json yet: their grid values are unknown in this layer.
     public var runningWithoutResult: [String]
@@ -22,13 +23,15 @@ public struct ExperimentResults: Sendable {
         self.runningWithoutResult = runningWithoutResult.sorted()
     }
 
-    public var finishedCount: Int { runs.filter { $0.status == .done }.count }
+    public var finishedCount: Int { runs.filter { $0.status == .completed }.count }
     public var failedCount: Int { runs.filter { $0.status == .failed }.count }
+    public var interruptedCount: Int { runs.filter { $0.status == .interrupted }.count }
     public var runningCount: Int { runs.filter { $0.status == .running }.count + runningWithoutResult.count }
 
-    /// "12 cells finished, 1 failed, 1 running".
+    /// "12 cells finished, 1 failed, 1 running"; "…, 1 failed, 2 interrupted, 1 running" when some were interrupted.
     public var statusLine: String {
-        "\(finishedCount) cell\(finishedCount == 1 ? "" : "s") finished, \(failedCount) failed, \(runningCount) running"
+        "\(finishedCount) cell\(finishedCount == 1 ? "" : "s") finished, \(failedCount) failed, "
+            + (interruptedCount > 0 ? "\(interruptedCount) interrupted, " : "") + "\(runningCount) running"
     }
 
     var order: AxisOrder { AxisOrder(specText: specText ?? "") }

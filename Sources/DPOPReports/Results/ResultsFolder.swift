@@ -36,8 +36,8 @@ public enum ResultsFolder {
             let runFile = dir.appendingPathComponent("run.json")
             guard fm.fileExists(atPath: runFile.path) else { continue }
             var run = try loadRun(runFile: runFile, metricsFile: dir.appendingPathComponent("metrics.jsonl"))
-            // A failed cell whose lock is back is being retried.
-            if run.status == .failed && locked.contains(run.id) { run.status = .running }
+            // A failed or interrupted cell whose lock is back is being run again.
+            if (run.status == .failed || run.status == .interrupted) && locked.contains(run.id) { run.status = .running }
             runs.append(run)
         }
         let withResult = Set(runs.map(\.id))
@@ -73,11 +73,12 @@ public enum ResultsFolder {
             throw ReportError.badRunFile(path: path, message: "missing \"id\" (a string)")
         }
         guard let statusText = object["status"] as? String else {
-            throw ReportError.badRunFile(path: path, message: "missing \"status\" (\"done\" or \"failed\")")
+            throw ReportError.badRunFile(path: path, message: "missing \"status\" (\"completed\", \"failed\" or \"interrupted\")")
         }
-        // An interrupted cell has no final result yet: shown like a failed one (its error says why).
-        guard let status = statusText == "interrupted" ? RunStatus.failed : RunStatus(rawValue: statusText), status != .running else {
-            throw ReportError.badRunFile(path: path, message: "status \"\(statusText)\" is neither \"done\" nor \"failed\"")
+        // An interrupted cell has no final result yet and runs again on the next `dpop run`; its error says why.
+        // Earlier versions wrote "done" for completed.
+        guard let status = RunStatus(stored: statusText), status != .running else {
+            throw ReportError.badRunFile(path: path, message: "status \"\(statusText)\" is not \"completed\", \"failed\" or \"interrupted\"")
         }
         var values: [String: String] = [:]
         var notApplicable: Set<String> = []
@@ -107,7 +108,7 @@ public enum ResultsFolder {
             provenance: (object["provenance"] as? [String: Any]).map(RunProvenance.init(json:)),
             started: object["started"] as? String, finished: object["finished"] as? String,
             seconds: (object["seconds"] as? NSNumber)?.doubleValue, error: object["error"] as? String,
-            final: status == .done ? (final ?? history.last) : final, history: history)
+            final: status == .completed ? (final ?? history.last) : final, history: history)
     }
 
     /// Reads `metrics.jsonl`: one eval record per line; a bad line is an error naming `file:line`.

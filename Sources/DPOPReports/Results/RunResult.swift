@@ -38,7 +38,7 @@ public struct RunResult: Sendable {
         self.seconds = seconds
         self.error = error
         // A failed cell's last record is not a final result.
-        self.final = final ?? (status == .done ? history.last : nil)
+        self.final = final ?? (status == .completed ? history.last : nil)
         self.history = history
     }
 

@@ -78,7 +78,7 @@ public struct ComparisonTable: Sendable {
                     < (rowKeys.firstIndex(of: project(b.key, rowAxes)) ?? 0, colKeys.firstIndex(of: project(b.key, options.cols)) ?? 0)
             }
         }
-        let counts = Dictionary(groups.filter { $0.doneCount > 0 }.map { ($0.valueCount(metrics), 1) }, uniquingKeysWith: +)
+        let counts = Dictionary(groups.filter { $0.completedCount > 0 }.map { ($0.valueCount(metrics), 1) }, uniquingKeysWith: +)
         let typical = counts.max { a, b in a.value != b.value ? a.value < b.value : a.key < b.key }?.key ?? 0
         return ComparisonTable(
             experiment: results.name, options: options, metrics: metrics, rowAxes: rowAxes, colAxes: options.cols,

@@ -3,15 +3,16 @@ struct GroupJSON: Encodable {
     let group: GroupSummary
     let metrics: [Metric]
 
-    enum Keys: String, CodingKey { case values, status, n_done, n_failed, n_running, failure_mode, cells, metrics }
+    enum Keys: String, CodingKey { case values, status, n_completed, n_failed, n_interrupted, n_running, failure_mode, cells, metrics }
     enum CellKeys: String, CodingKey { case id, seed, status, error }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(group.key, forKey: .values)
         try c.encode(group.status.rawValue, forKey: .status)
-        try c.encode(group.doneCount, forKey: .n_done)
+        try c.encode(group.completedCount, forKey: .n_completed)
         try c.encode(group.failedCount, forKey: .n_failed)
+        try c.encode(group.interruptedCount, forKey: .n_interrupted)
         try c.encode(group.runningCount, forKey: .n_running)
         try c.encode(group.failureMode, forKey: .failure_mode)
         var cells = c.nestedUnkeyedContainer(forKey: .cells)

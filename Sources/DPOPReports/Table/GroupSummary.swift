@@ -1,8 +1,9 @@
 /// Cells that differ only by seed (and pooled axes), summarised per metric.
 public struct GroupSummary: Sendable {
-    /// How far a group got: every cell finished, some, or none because they failed or still run.
+    /// How far a group got: every cell completed, some (`partial`), or none: because some still run,
+    /// else because some were interrupted (they run again on the next `dpop run`), else because all failed.
     public enum Status: String, Sendable {
-        case done, partial, failed, running
+        case completed, partial, running, interrupted, failed
     }
 
     /// The group's values on the table's row and column axes (an axis a cell lacks is absent).
@@ -18,14 +19,16 @@ public struct GroupSummary: Sendable {
         self.metrics = metrics
     }
 
-    public var doneCount: Int { runs.filter { $0.status == .done }.count }
+    public var completedCount: Int { runs.filter { $0.status == .completed }.count }
     public var failedCount: Int { runs.filter { $0.status == .failed }.count }
+    public var interruptedCount: Int { runs.filter { $0.status == .interrupted }.count }
     public var runningCount: Int { runs.filter { $0.status == .running }.count }
 
     public var status: Status {
-        if doneCount == runs.count { return .done }
-        if doneCount > 0 { return .partial }
-        return runningCount > 0 ? .running : .failed
+        if completedCount == runs.count { return .completed }
+        if completedCount > 0 { return .partial }
+        if runningCount > 0 { return .running }
+        return interruptedCount > 0 ? .interrupted : .failed
     }
 
     /// Mean Δw over seeds.
@@ -40,12 +43,13 @@ public struct GroupSummary: Sendable {
         metrics.compactMap { self.metrics[$0.name]?.summary?.n }.max() ?? 0
     }
 
-    /// "3", "2 (+1 failed)", "0 (1 running)", "3 (+3 without values)" for `valueCount(metrics)`.
+    /// "3", "2 (+1 failed)", "0 (1 running)", "2 (+1 interrupted)", "3 (+3 without values)" for `valueCount(metrics)`.
     public func countText(_ metrics: [Metric]) -> String {
         let n = valueCount(metrics)
         var extra: [String] = []
-        if doneCount > n { extra.append("+\(doneCount - n) without values") }
+        if completedCount > n { extra.append("+\(completedCount - n) without values") }
         if failedCount > 0 { extra.append("\(n > 0 || !extra.isEmpty ? "+" : "")\(failedCount) failed") }
+        if interruptedCount > 0 { extra.append("\(n > 0 || !extra.isEmpty ? "+" : "")\(interruptedCount) interrupted") }
         if runningCount > 0 { extra.append("\(n > 0 || !extra.isEmpty ? "+" : "")\(runningCount) running") }
         return extra.isEmpty ? "\(n)" : "\(n) (\(extra.joined(separator: ", ")))"
     }

@@ -15,7 +15,7 @@ public struct RecordPicker: Sendable {
 
     /// The selected record of a finished cell; nil for unfinished cells or when the step is missing.
     public func record(of run: RunResult) -> EvalRecord? {
-        guard run.status == .done else { return nil }
+        guard run.status == .completed else { return nil }
         return step.record(of: run, metric: judge, bucket: bucket)
     }
 
@@ -43,7 +43,7 @@ public struct RecordPicker: Sendable {
 
     /// Checks the selection against the results: the step exists somewhere, the bucket is known.
     public func validate(against results: ExperimentResults) throws {
-        let finished = results.runs.filter { $0.status == .done }
+        let finished = results.runs.filter { $0.status == .completed }
         if case .step(let n) = step, !finished.isEmpty,
            !finished.contains(where: { run in run.history.contains { $0.step == n } || run.final?.step == n }) {
             let steps = Set(finished.flatMap { $0.history.map(\.step) + [$0.final?.step].compactMap { $0 } })

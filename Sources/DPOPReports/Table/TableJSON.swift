@@ -2,9 +2,10 @@
 /// does not exist (std and CI of one seed).
 ///
 /// ```
-/// {"experiment", "step", "bucket", "ci_level", "counts": {"finished", "failed", "running"},
+/// {"experiment", "step", "bucket", "ci_level", "counts": {"finished", "failed", "interrupted", "running"},
 ///  "row_axes", "col_axes", "pooled_axes", "constant_axes": {axis: value}, "metrics": [name],
-///  "groups": [{"values": {axis: value}, "status", "n_done", "n_failed", "n_running", "failure_mode",
+///  "groups": [{"values": {axis: value}, "status", "n_completed", "n_failed", "n_interrupted", "n_running",
+///              "failure_mode",
 ///              "cells": [{"id", "seed", "status", "error"}],
 ///              "metrics": {name: {"mean", "std", "n", "ci_low", "ci_high",
 ///                                 "per_seed": [{"seed", "cell", "step", "value"}]}}}],
@@ -25,10 +26,11 @@ struct TableJSON: Encodable {
         try c.encode(table.options.step.description, forKey: .step)
         try c.encode(table.options.bucket, forKey: .bucket)
         try c.encode(0.95, forKey: .ci_level)
-        let finished = table.groups.reduce(0) { $0 + $1.doneCount }
+        let finished = table.groups.reduce(0) { $0 + $1.completedCount }
         let failed = table.groups.reduce(0) { $0 + $1.failedCount }
+        let interrupted = table.groups.reduce(0) { $0 + $1.interruptedCount }
         let running = table.groups.reduce(0) { $0 + $1.runningCount } + table.runningWithoutResult.count
-        try c.encode(["finished": finished, "failed": failed, "running": running], forKey: .counts)
+        try c.encode(["finished": finished, "failed": failed, "interrupted": interrupted, "running": running], forKey: .counts)
         try c.encode(table.rowAxes, forKey: .row_axes)
         try c.encode(table.colAxes, forKey: .col_axes)
         try c.encode(table.pooledAxes, forKey: .pooled_axes)

@@ -53,7 +53,7 @@ public struct TableRenderer {
         func rowClass(_ groups: [GroupSummary]) -> String {
             var cls: [String] = []
             if groups.contains(where: { $0.failureMode }) { cls.append("failure-mode") }
-            if let worst = groups.map(\.status).first(where: { $0 != .done }) { cls.append("status-\(worst.rawValue)") }
+            if let worst = groups.map(\.status).first(where: { $0 != .completed }) { cls.append("status-\(worst.rawValue)") }
             return cls.joined(separator: " ")
         }
 
@@ -128,12 +128,13 @@ public struct TableRenderer {
     }
 
     func metricCell(_ g: GroupSummary, _ m: Metric, esc: (String) -> String, annotateN: Bool) -> [String: Any] {
-        if g.doneCount == 0 { return ["text": g.status.rawValue, "cls": "status"] }
+        if g.completedCount == 0 { return ["text": g.status.rawValue, "cls": "status"] }
         guard let s = g.metrics[m.name]?.summary else { return ["text": TextFormat.missing, "cls": "num"] }
         var text = TextFormat.meanStd(s)
-        if annotateN && (s.n != table.typicalN || g.status != .done) {
+        if annotateN && (s.n != table.typicalN || g.status != .completed) {
             // A pivot cell has no n column: say how many seeds it rests on, and what is missing.
             text += " (n=\(s.n)" + (g.failedCount > 0 ? ", \(g.failedCount) failed" : "")
+                + (g.interruptedCount > 0 ? ", \(g.interruptedCount) interrupted" : "")
                 + (g.runningCount > 0 ? ", \(g.runningCount) running" : "") + ")"
         }
         let flagged = g.failureMode && m.name == markerMetric
@@ -147,16 +148,18 @@ public struct TableRenderer {
 
     var groupAxes: [String] { table.rowAxes + table.colAxes }
 
-    /// One line per group: axes, status, counts, `failure_mode`, then per metric
+    /// One line per group: axes, status, counts (`n_completed`, `n_failed`, `n_interrupted`, `n_running`),
+    /// `failure_mode`, then per metric
     /// `<m>_mean,<m>_std,<m>_n,<m>_ci_low,<m>_ci_high`, then `cells` (ids, `;`-separated).
     public func csv() -> String {
-        var header = groupAxes + ["status", "n_done", "n_failed", "n_running", "failure_mode"]
+        var header = groupAxes + ["status", "n_completed", "n_failed", "n_interrupted", "n_running", "failure_mode"]
         for m in table.metrics { header += ["mean", "std", "n", "ci_low", "ci_high"].map { "\(m.name)_\($0)" } }
         header.append("cells")
         var lines = [header.map(TextFormat.csvField).joined(separator: ",")]
         for g in table.groups {
             var fields = groupAxes.map { g.key[$0] ?? "" }
-            fields += [g.status.rawValue, "\(g.doneCount)", "\(g.failedCount)", "\(g.runningCount)", g.failureMode ? "true" : "false"]
+            fields += [g.status.rawValue, "\(g.completedCount)", "\(g.failedCount)", "\(g.interruptedCount)", "\(g.runningCount)",
+                       g.failureMode ? "true" : "false"]
             for m in table.metrics {
                 let s = g.metrics[m.name]?.summary
                 fields += [TextFormat.csvNumber(s?.mean), TextFormat.csvNumber(s?.std), s.map { "\($0.n)" } ?? "0",
@@ -166,7 +169,7 @@ public struct TableRenderer {
             lines.append(fields.map(TextFormat.csvField).joined(separator: ","))
         }
         for id in table.runningWithoutResult {
-            var fields = groupAxes.map { _ in "" } + ["running", "0", "0", "1", "false"]
+            var fields = groupAxes.map { _ in "" } + ["running", "0", "0", "0", "1", "false"]
             for _ in table.metrics { fields += ["", "", "0", "", ""] }
             fields.append(id)
             lines.append(fields.map(TextFormat.csvField).joined(separator: ","))
