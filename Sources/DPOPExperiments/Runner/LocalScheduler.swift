@@ -120,9 +120,13 @@ public final class LocalScheduler {
 
     private func launch(_ cell: GridCell, threads: Int) throws -> Child {
         let log = store.logFile(cell.id)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        // append: a re-run (resume, --retry-failed, --force) keeps the earlier attempts' output above its own
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
+        handle.write(Data("==== \(ISO8601DateFormatter().string(from: Date())) dpop run --cell \(cell.id)\n".utf8))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         var args = ["run", specPath, "--cell", cell.id, "--results", resultsRoot.path, "--threads", String(threads)]

@@ -82,7 +82,7 @@ public struct ResultsStore: Sendable {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
         for name in entries where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            if !ProcessLiveness.isRunning(pid) {
                 try? FileManager.default.removeItem(at: runsDirectory.appendingPathComponent(name))
             }
         }
