@@ -105,6 +105,20 @@ import Testing
         #expect(d.first { $0.message.contains("'los'") }?.hint == "did you mean 'loss'?")
     }
 
+    /// A typo in a `when` that names an axis dropped for its own bad value still gets the hint.
+    @Test func whenTypoOfADroppedAxisStillGetsItsHint() {
+        let yaml = """
+        name: x
+        data: {task: arith, buckets: {low: [1, 3]}}
+        grid:
+          loss: [dpo, dpopp]
+          lambda: {values: [5], when: {los: dpop}}
+        """
+        let d = SpecFixtures.diagnostics(yaml)
+        #expect(d.contains { $0.message.contains("unknown loss 'dpopp'") })
+        #expect(d.first { $0.message.contains("'los'") }?.hint == "did you mean 'loss'?")
+    }
+
     @Test func diagnosticPrintsLikeACompiler() {
         let d = SpecFixtures.diagnostics("name: x\ngrid:\n  lamda: [5, 50]\n")
         #expect(d.map(\.description) == ["""

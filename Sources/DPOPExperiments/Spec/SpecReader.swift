@@ -19,6 +19,8 @@ struct SpecReader {
         var exclude: Node?
         /// Settings named as axes, including ones dropped for bad values (so references to them stay quiet).
         var namedAxisPaths: Set<String> = []
+        /// The names those axes were written under, in order, for did-you-mean hints.
+        var namedAxisNames: [String] = []
     }
 
     func read(_ root: Node?) -> SpecDocument {
@@ -200,6 +202,7 @@ struct SpecReader {
             let at = SpecPosition(k)
             guard let key = axisKey(name, at: at, in: "grid") else { continue }
             pending.namedAxisPaths.insert(key.path)
+            if !pending.namedAxisNames.contains(name) { pending.namedAxisNames.append(name) }
             if let first = seen[key.path] {
                 log.error("axis '\(name)' varies the same setting as '\(first.name)' (line \(first.at.line))", at: at,
                           hint: "list all its values under one of the names")
@@ -261,6 +264,7 @@ struct SpecReader {
                 let at = SpecPosition(k)
                 guard let key = axisKey(name, at: at, in: "zip") else { ok = false; continue }
                 pending.namedAxisPaths.insert(key.path)
+                if !pending.namedAxisNames.contains(name) { pending.namedAxisNames.append(name) }
                 if let first = seen[key.path] {
                     log.error("zip axis '\(name)' varies the same setting as '\(first)' in this group", at: at)
                     ok = false
@@ -369,8 +373,9 @@ struct SpecReader {
             // The axis was written but dropped for a bad value, which has its own error already.
             if pending.namedAxisPaths.contains(key.path) { return nil }
         }
+        // axes dropped for a bad value still count as candidates: a typo of their name deserves its hint
         var names: [String] = []
-        for a in axes where !names.contains(a.name) { names.append(a.name) }
+        for n in axes.map(\.name) + pending.namedAxisNames where !names.contains(n) { names.append(n) }
         log.error(problem(name), at: at,
                   hint: Suggestion.hintOrList(for: name, among: names, what: "axes"))
         return nil
