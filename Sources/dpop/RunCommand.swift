@@ -45,6 +45,9 @@ struct RunCommand: ParsableCommand {
         threads.apply()
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
         if requireClean { try experiment.requireCleanTree() }
+        if cell == nil {
+            for warning in experiment.plan().warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
         if slurm.launcher == .slurm {
             let outcome = try experiment.launchOnSlurm(only: only, options: slurm.launcherOptions(retryFailed: retryFailed))
             print(outcome.message(folder: experiment.store.root.path))

@@ -9,6 +9,17 @@ import Testing
         #expect(!ProcessLiveness.isRunning(0) && !ProcessLiveness.isRunning(-1))
     }
 
+    /// A lock claimed before this process started names a pid that was since given to another program.
+    @Test func aPidReusedAfterTheClaimIsNotTheOwner() {
+        let host = ProcessInfo.processInfo.hostName
+        let iso = ISO8601DateFormatter()
+        let longAgo = CellLock(pid: getpid(), host: host, started: iso.string(from: Date(timeIntervalSince1970: 1_000_000_000)), slurmJob: nil)
+        let now = CellLock(pid: getpid(), host: host, started: iso.string(from: Date()), slurmJob: nil)
+        #expect(ProcessLiveness.procStat(getpid())?.started != nil)
+        #expect(!longAgo.isAlive(slurm: .system))
+        #expect(now.isAlive(slurm: .system))
+    }
+
     @Test func anUnreapedChildIsAZombieAndNotRunning() throws {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]

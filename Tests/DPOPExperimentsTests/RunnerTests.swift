@@ -72,6 +72,22 @@ import Testing
         #expect(plan.totals[.completed] == 2 && plan.totals[.failed] == 1 && plan.totals[.pending] == 1)
     }
 
+    /// A run.json that exists but cannot be read is named in the plan with the reason, not silently pending.
+    @Test func anUnreadableRecordIsAWarningNotASilentPending() throws {
+        let (session, dir) = try Self.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let id = session.spec.cells()[0].id
+        let runDir = session.store.runDirectory(id)
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        try Data(#"{"id": "\#(id)", "attempt": 1}"#.utf8).write(to: runDir.appendingPathComponent("run.json"))
+        let plan = session.plan()
+        #expect(plan.rows.first { $0.cell.id == id }?.status == .pending)
+        #expect(plan.warnings.count == 1)
+        #expect(plan.warnings.first?.contains("runs/\(id)/run.json cannot be read (missing \"") == true)
+        #expect(plan.render().contains("warning: runs/\(id)/run.json"))
+        #expect(session.store.unreadableRecord(session.spec.cells()[1].id) == nil)  // no file: nothing to say
+    }
+
     @Test func staleLocksAreReclaimedLiveOnesRespected() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-lock-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

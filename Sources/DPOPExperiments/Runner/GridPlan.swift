@@ -7,10 +7,17 @@ public struct GridPlan: Sendable {
 
     public var axes: [String]
     public var rows: [Row]
+    /// Cells whose `run.json` exists but cannot be read (they count as pending), with the reason.
+    public var warnings: [String]
 
     public init(cells: [GridCell], axes: [String], store: ResultsStore) {
         self.axes = axes
         rows = cells.map { Row(cell: $0, status: store.status($0.id)) }
+        warnings = rows.filter { $0.status == .pending }.compactMap { row in
+            store.unreadableRecord(row.cell.id).map {
+                "runs/\(row.cell.id)/run.json cannot be read (\($0)); the cell counts as pending, and running it moves that folder to attempts/\(row.cell.id)/"
+            }
+        }
     }
 
     /// Number of cells in each state.
@@ -36,6 +43,7 @@ public struct GridPlan: Sendable {
         }.joined(separator: "\n")
         let t = totals
         out += "\n\n\(rows.count) cells: " + CellStatus.allCases.filter { $0 != .interrupted || (t[$0] ?? 0) > 0 }.map { "\(t[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        for w in warnings { out += "\nwarning: \(w)" }
         return out
     }
 }

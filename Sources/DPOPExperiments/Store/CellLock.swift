@@ -17,7 +17,9 @@ public struct CellLock: Codable, Sendable {
     /// `scancel`, a time limit or a node failure leaves a stale lock); a lock from another host
     /// without a Slurm job, or when Slurm cannot be asked, counts as alive.
     public func isAlive(slurm: SlurmQueue) -> Bool {
-        if host == ProcessInfo.processInfo.hostName { return ProcessLiveness.isRunning(pid) }
+        if host == ProcessInfo.processInfo.hostName {
+            return ProcessLiveness.isRunning(pid, claimedAt: ISO8601DateFormatter().date(from: started))
+        }
         guard let slurmJob else { return true }
         return slurm.state(of: slurmJob) != .ended
     }

@@ -47,6 +47,19 @@ public struct ResultsStore: Sendable {
         return try? JSONDecoder().decode(RunRecord.self, from: data)
     }
 
+    /// Why `runs/<id>/run.json` exists but cannot be read (nil when it reads, or there is none): such a
+    /// cell counts as pending, and running it moves that folder to `attempts/<id>/` untouched.
+    public func unreadableRecord(_ id: String) -> String? {
+        let url = runDirectory(id).appendingPathComponent("run.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        do {
+            _ = try JSONDecoder().decode(RunRecord.self, from: data)
+            return nil
+        } catch {
+            return DecodingErrorText.describe(error)
+        }
+    }
+
     /// completed / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task
     /// on another host, as `slurm` reports it) holds the lock, else pending.
     public func status(_ id: String, slurm: SlurmQueue = .system) -> CellStatus {

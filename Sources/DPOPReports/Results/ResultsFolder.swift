@@ -130,21 +130,7 @@ public enum ResultsFolder {
     }
 
     /// A decoding error in one line: which key is missing or has the wrong type.
-    static func describe(_ error: Error) -> String {
-        func path(_ codingPath: [CodingKey]) -> String {
-            codingPath.isEmpty ? "the record" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \"\(key.stringValue)\" in \(path(context.codingPath))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        case DecodingError.dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
+    static func describe(_ error: Error) -> String { DecodingErrorText.describe(error) }
 
     /// A JSON scalar as the text a spec would write (`0.1`, `50`, `true`, `dpo`).
     static func scalarText(_ value: Any) -> String {
