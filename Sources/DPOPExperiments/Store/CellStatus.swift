@@ -4,24 +4,10 @@
 ///
 /// Records written by earlier versions say `"done"` for a completed cell: decoding reads it as
 /// `completed`; encoding always writes `"completed"`.
-public enum CellStatus: String, Codable, Sendable, CaseIterable {
+public enum CellStatus: String, Codable, Sendable, StoredStatus {
     case completed, failed, interrupted, running, pending
 
-    /// The raw value earlier versions wrote for `completed`.
-    public static let legacyCompleted = "done"
+    public static var completedCase: CellStatus { .completed }
 
-    /// The status a stored raw value names: `rawValue`, or the legacy `"done"` for `completed`.
-    public init?(stored text: String) {
-        self.init(rawValue: text == Self.legacyCompleted ? Self.completed.rawValue : text)
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let status = CellStatus(stored: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "unknown cell status \"\(text)\" (expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        self = status
-    }
+    public init(from decoder: Decoder) throws { self = try Self.decodeStored(from: decoder, what: "cell status") }
 }
