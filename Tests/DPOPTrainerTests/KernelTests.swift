@@ -29,7 +29,7 @@ import Testing
 
     /// The row-split weight gradient (the model's path) against naive loops, with enough rows that
     /// several workers each add a partial sum, for odd sizes and with and without a bias.
-    @Test(arguments: [(N: 1030, C: 13, OC: 11, bias: true), (N: 600, C: 8, OC: 5, bias: false), (N: 40, C: 3, OC: 7, bias: true)])
+    @Test(arguments: [(N: 4100, C: 13, OC: 11, bias: true), (N: 1030, C: 8, OC: 5, bias: false), (N: 600, C: 8, OC: 5, bias: true), (N: 40, C: 3, OC: 7, bias: true)])
     func matmulRowSplitWeightGradientMatchesNaive(shape: (N: Int, C: Int, OC: Int, bias: Bool)) {
         let (N, C, OC) = (shape.N, shape.C, shape.OC)
         let inp = GradientCheck.random(N * C, seed: 21), w = GradientCheck.random(OC * C, seed: 22)

@@ -27,8 +27,8 @@ public enum LayerNorm {
     }
 
     /// Accumulates dinp, dweight and dbias (dinp is overwritten with `accumulateInput: false`); weight
-    /// and bias gradients are summed per chunk in `scratch` (maxWorkers × 2C floats) so rows can run
-    /// in parallel without races.
+    /// and bias gradients are summed per block of rows in `scratch` (maxWorkers × 2C floats) so rows
+    /// can run in parallel without races, and added in block order.
     public static func backward(
         accumulateInput: Bool = true,
         dinp: UnsafeMutablePointer<Float>,    // (N, C)
@@ -42,9 +42,11 @@ public enum LayerNorm {
         scratch: UnsafeMutablePointer<Float>, // (maxWorkers, 2C)
         N: Int, C: Int
     ) {
-        scratch.update(repeating: 0, count: Parallel.maxWorkers * 2 * C)
-        Parallel.forChunks(N, minimumPerChunk: 32) { chunk, rows in
-            let dw = scratch + chunk * 2 * C
+        // blocks fixed by N alone, summed in order: the same floats whatever the thread count
+        let blocks = Parallel.blockCount(N, minimumPerBlock: 32)
+        scratch.update(repeating: 0, count: blocks * 2 * C)
+        Parallel.forBlocks(N, blocks: blocks) { block, rows in
+            let dw = scratch + block * 2 * C
             let db = dw + C
             for row in rows {
                 let x = inp + row * C
@@ -71,8 +73,8 @@ public enum LayerNorm {
                 }
             }
         }
-        for w in 0..<Parallel.maxWorkers {
-            let dw = scratch + w * 2 * C
+        for b in 0..<blocks {
+            let dw = scratch + b * 2 * C
             let db = dw + C
             for i in 0..<C {
                 dweight[i] += dw[i]

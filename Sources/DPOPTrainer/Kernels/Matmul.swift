@@ -8,6 +8,13 @@ public enum Matmul {
     /// Makes OpenBLAS single-threaded once, before the first product.
     static let singleThreadedBLAS: Void = BLASThreads.set(1)
 
+    /// Row blocks of an N-row product: fixed by N, not by the thread count, because OpenBLAS's result
+    /// for a row depends on how many rows share its call (measured: a third of the outputs of a
+    /// 1024-row product differ in the last bit when it is cut in two), and a cell's numbers must not
+    /// depend on `--threads` or `--jobs`.
+    @inline(__always)
+    static func rowBlocks(_ N: Int) -> Int { Parallel.blockCount(N, minimumPerBlock: 256) }
+
     /// out = inp · Wᵀ + bias
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (N, OC)
@@ -17,7 +24,7 @@ public enum Matmul {
         N: Int, C: Int, OC: Int
     ) {
         _ = singleThreadedBLAS
-        Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
+        Parallel.forBlocks(N, blocks: rowBlocks(N)) { _, rows in
             let o = out + rows.lowerBound * OC
             if let bias {
                 for r in 0..<rows.count { (o + r * OC).update(from: bias, count: OC) }
@@ -29,9 +36,10 @@ public enum Matmul {
 
     /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout. `ones` holds at least N ones.
     /// With `accumulateInput: false`, dinp is overwritten instead, which spares the caller zeroing it.
-    /// With `partials` ((maxWorkers − 1) · (OC·C + OC) floats), the weight gradient is split over the
-    /// rows N instead of over the outputs OC: each worker packs only its own rows of `inp` and `dout`
-    /// (split over OC, every worker packed all of `inp`), and the partial sums are added afterwards.
+    /// With `partials` ((maxWorkers − 1) · (OC·C + OC) floats) and at least 1024 rows, the weight
+    /// gradient is split over blocks of the rows N instead of over the outputs OC: each block packs only
+    /// its own rows of `inp` and `dout` (split over OC, every worker packed all of `inp`), and the
+    /// partial sums are added afterwards in block order.
     public static func backward(
         accumulateInput: Bool = true,
         dinp: UnsafeMutablePointer<Float>,    // (N, C)
@@ -45,14 +53,17 @@ public enum Matmul {
         N: Int, C: Int, OC: Int
     ) {
         _ = singleThreadedBLAS
-        Parallel.forChunks(N, minimumPerChunk: 64) { _, rows in
+        Parallel.forBlocks(N, blocks: rowBlocks(N)) { _, rows in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(C), Int32(OC),
                         1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), accumulateInput ? 1 : 0,
                         dinp + rows.lowerBound * C, Int32(C))
         }
-        if let partials {
+        // Over blocks of rows when there are enough rows for two; else over outputs (both are
+        // independent of the thread count).
+        let blocks = Parallel.blockCount(N, minimumPerBlock: 512)
+        if let partials, blocks > 1 {
             weightGradientOverRows(dweight: dweight, dbias: dbias, dout: dout, inp: inp, ones: ones,
-                                   partials: partials, N: N, C: C, OC: OC)
+                                   partials: partials, blocks: blocks, N: N, C: C, OC: OC)
             return
         }
         Parallel.forChunks(OC, minimumPerChunk: 16) { _, outs in
@@ -66,9 +77,10 @@ public enum Matmul {
         }
     }
 
-    /// dweight += doutᵀ · inp and dbias += Σ_rows dout, the rows split among workers: worker 0
-    /// accumulates straight into dweight/dbias, worker w > 0 into partials[w − 1], then a parallel
-    /// pass over the outputs adds the partials in.
+    /// dweight += doutᵀ · inp and dbias += Σ_rows dout over blocks of rows: block 0 accumulates
+    /// straight into dweight/dbias, block b > 0 into partials[b − 1], then a parallel pass over the
+    /// outputs adds the partials in block order. The blocks depend on N only, not on the thread
+    /// count, so the result is the same floats with any `--threads`.
     private static func weightGradientOverRows(
         dweight: UnsafeMutablePointer<Float>, // (OC, C)
         dbias: UnsafeMutablePointer<Float>?,  // (OC)
@@ -76,26 +88,24 @@ public enum Matmul {
         inp: UnsafePointer<Float>,            // (N, C)
         ones: UnsafePointer<Float>,           // (N)
         partials: UnsafeMutablePointer<Float>, // (maxWorkers - 1, OC·C + OC)
+        blocks: Int,
         N: Int, C: Int, OC: Int
     ) {
         let stride = OC * C + OC
-        let rowsPerChunk = 256
-        Parallel.forChunks(N, minimumPerChunk: rowsPerChunk) { chunk, rows in
-            let (dw, db, beta): (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Float) = chunk == 0
+        Parallel.forBlocks(N, blocks: blocks) { block, rows in
+            let (dw, db, beta): (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Float) = block == 0
                 ? (dweight, dbias, 1)
-                : (partials + (chunk - 1) * stride, partials + (chunk - 1) * stride + OC * C, 0)
+                : (partials + (block - 1) * stride, dbias == nil ? nil : partials + (block - 1) * stride + OC * C, 0)
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(rows.count),
                         1, dout + rows.lowerBound * OC, Int32(OC), inp + rows.lowerBound * C, Int32(C), beta, dw, Int32(C))
-            if dbias != nil, let db {
+            if let db {
                 cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows.count), Int32(OC), 1, dout + rows.lowerBound * OC,
                             Int32(OC), ones, 1, beta, db, 1)
             }
         }
-        let chunksUsed = Parallel.chunkCount(N, minimumPerChunk: rowsPerChunk)
-        guard chunksUsed > 1 else { return }
         Parallel.forChunks(OC, minimumPerChunk: 8) { _, outs in
-            for w in 1..<chunksUsed {
-                let part = partials + (w - 1) * stride
+            for b in 1..<blocks {
+                let part = partials + (b - 1) * stride
                 let from = part + outs.lowerBound * C, to = dweight + outs.lowerBound * C
                 for i in 0..<(outs.count * C) { to[i] += from[i] }
                 if let dbias {

@@ -28,4 +28,21 @@ public enum Parallel {
             body(c, (count * c / chunks)..<(count * (c + 1) / chunks))
         }
     }
+
+    /// How many blocks `forBlocks` should cut `count` items into: at least `minimumPerBlock` each, at
+    /// most `maxWorkers` — a function of the sizes only, never of `workers`.
+    @inline(__always)
+    public static func blockCount(_ count: Int, minimumPerBlock: Int) -> Int {
+        max(1, min(maxWorkers, count / max(1, minimumPerBlock)))
+    }
+
+    /// Runs `body` on `blocks` contiguous sub-ranges of `0..<count`, spread over the workers. The cut
+    /// does not depend on the thread count, so per-block partial sums added in block order give the
+    /// same floats with `--threads 1` as with `--threads 8`.
+    @inline(__always)
+    public static func forBlocks(_ count: Int, blocks: Int, _ body: (_ block: Int, _ range: Range<Int>) -> Void) {
+        forChunks(blocks) { _, owned in
+            for b in owned { body(b, (count * b / blocks)..<(count * (b + 1) / blocks)) }
+        }
+    }
 }

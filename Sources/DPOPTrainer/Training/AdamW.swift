@@ -54,16 +54,20 @@ public final class AdamW {
 
     /// Global L2 norm of the gradient arena.
     public static func gradientNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Float {
-        var partial = [Double](repeating: 0, count: Parallel.maxWorkers)
-        partial.withUnsafeMutableBufferPointer { parts in
+        let blocks = Parallel.blockCount(count, minimumPerBlock: 1 << 16)
+        // on the stack: the step loop allocates nothing
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: Parallel.maxWorkers) { parts in
             let base = parts.baseAddress!
-            Parallel.forChunks(count, minimumPerChunk: 1 << 16) { chunk, range in
+            // blocks fixed by the count alone, summed in order: the same norm whatever the thread count
+            Parallel.forBlocks(count, blocks: blocks) { block, range in
                 var s: Double = 0
                 for i in range { s += Double(gradients[i]) * Double(gradients[i]) }
-                base[chunk] = s
+                base[block] = s
             }
+            var total: Double = 0
+            for b in 0..<blocks { total += base[b] }
+            return Float(total.squareRoot())
         }
-        return Float(partial.reduce(0, +).squareRoot())
     }
 
     /// Clips the gradients to `maxGradNorm` (as torch's clip_grad_norm_), takes one AdamW step at

@@ -1,0 +1,74 @@
+import Testing
+@testable import DPOPTrainer
+
+/// A cell's numbers must not depend on `--threads` (or on `--jobs`, which divides the threads): the
+/// same seed and config give the same floats, bit for bit, whatever the worker count.
+@Suite(.serialized) struct ThreadCountInvarianceTests {
+    static let config = GPTConfig(contextLength: 64, layers: 1, heads: 2, channels: 16)
+
+    /// Parameters after a training step (forward, backward on per-sequence log-probs, clip, AdamW)
+    /// with `workers` row-parallel workers. 16 × 64 = 1024 rows, so the products are cut into several
+    /// row blocks, the weight gradients take the blocked path and LayerNorm sums several blocks.
+    static func parametersAfterAStep(workers: Int) throws -> [Float] {
+        let saved = Parallel.workers
+        Parallel.workers = workers
+        defer { Parallel.workers = saved }
+        let (B, T) = (16, 64)
+        let model = try GPTModel(config: config, maxBatch: B, maxSequence: T)
+        model.initializeGPT2(seed: 7)
+        let optimizer = AdamW(layout: model.layout)
+        var rng = SplitMix64(seed: 3)
+        let tokens = (0..<(B * T)).map { _ in Int32(rng.next() % 257) }
+        let targets = (0..<(B * T)).map { _ in Int32(rng.next() % 257) }
+        let mask = (0..<(B * T)).map { $0 % T >= T / 2 ? Float(1) : 0 }
+        let dseq = (0..<B).map { _ in Float(rng.nextUnitDouble() - 0.5) }
+        model.zeroGradients()
+        model.forward(tokens: tokens, targets: targets, mask: mask, B: B, T: T)
+        model.backward(dSequenceLogProbs: dseq)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+        return Array(UnsafeBufferPointer(start: model.parameters, count: model.parameterCount))
+    }
+
+    /// Which tensors differ, for the failure message.
+    static func differingTensors(_ a: [Float], _ b: [Float]) -> String {
+        let l = ParameterLayout(config: config)
+        return [l.wte, l.wpe, l.ln1w, l.ln1b, l.qkvw, l.qkvb, l.attprojw, l.attprojb, l.ln2w, l.ln2b,
+                l.fcw, l.fcb, l.fcprojw, l.fcprojb, l.lnfw, l.lnfb].compactMap { slot in
+            let n = (slot.offset..<(slot.offset + slot.count)).filter { a[$0].bitPattern != b[$0].bitPattern }.count
+            return n > 0 ? "\(slot.name) \(n)/\(slot.count)" : nil
+        }.joined(separator: ", ")
+    }
+
+    @Test(arguments: [2, 3])
+    func aTrainingStepGivesTheSameFloatsAsWithOneWorker(workers: Int) throws {
+        let one = try Self.parametersAfterAStep(workers: 1)
+        let other = try Self.parametersAfterAStep(workers: workers)
+        #expect(one.contains { $0 != 0 })
+        let differing = zip(one, other).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "1 vs \(workers) workers: \(Self.differingTensors(one, other))")
+    }
+
+    /// The product alone: OpenBLAS's rows depend on how many rows share a call, so the cut must not.
+    @Test func productsAreTheSameFloatsWithOneOrTwoWorkers() {
+        let (N, C, OC) = (1024, 16, 48)
+        let inp = GradientCheck.random(N * C, seed: 1), w = GradientCheck.random(OC * C, seed: 2)
+        let bias = GradientCheck.random(OC, seed: 3), dout = GradientCheck.random(N * OC, seed: 4)
+        let ones = [Float](repeating: 1, count: N)
+        func run(_ workers: Int) -> [[Float]] {
+            let saved = Parallel.workers
+            Parallel.workers = workers
+            defer { Parallel.workers = saved }
+            var out = [Float](repeating: 0, count: N * OC), dinp = [Float](repeating: 0, count: N * C)
+            var dw = [Float](repeating: 0, count: OC * C), db = [Float](repeating: 0, count: OC)
+            var partials = [Float](repeating: 0, count: (Parallel.maxWorkers - 1) * (OC * C + OC))
+            Matmul.forward(out: &out, inp: inp, weight: w, bias: bias, N: N, C: C, OC: OC)
+            Matmul.backward(dinp: &dinp, dweight: &dw, dbias: &db, dout: dout, inp: inp, weight: w, ones: ones,
+                            partials: &partials, N: N, C: C, OC: OC)
+            return [out, dinp, dw, db]
+        }
+        let (a, b) = (run(1), run(2))
+        for (name, (x, y)) in zip(["out", "dinp", "dweight", "dbias"], zip(a, b)) {
+            #expect(zip(x, y).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name) differs")
+        }
+    }
+}
