@@ -12,16 +12,18 @@ public enum ProcessLiveness {
         guard pid > 0 else { return false }
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
         guard let stat = procStat(pid) else { return true }  // no /proc: trust kill(2)
-        if stat.state == "Z" || stat.state == "X" { return false }
+        if isDead(stat.state) { return false }
         if let claimedAt, let started = stat.started, started > claimedAt.addingTimeInterval(60) { return false }
         return true
     }
 
     /// True when /proc says `pid` is a zombie (state Z) or dead (X); false when /proc cannot tell.
     static func isZombie(_ pid: Int32) -> Bool {
-        guard let state = procStat(pid)?.state else { return false }
-        return state == "Z" || state == "X"
+        procStat(pid).map { isDead($0.state) } ?? false
     }
+
+    /// Zombie (Z) or dead (X) in /proc's state letters.
+    private static func isDead(_ state: Character) -> Bool { state == "Z" || state == "X" }
 
     /// State letter and start time of `pid` from /proc/<pid>/stat (Linux), nil elsewhere.
     static func procStat(_ pid: Int32) -> (state: Character, started: Date?)? {

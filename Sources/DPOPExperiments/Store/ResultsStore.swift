@@ -42,22 +42,25 @@ public struct ResultsStore: Sendable {
 
     /// The record of a finished or failed cell, nil when there is none (or it cannot be read).
     public func record(_ id: String) -> RunRecord? {
-        let url = runDirectory(id).appendingPathComponent("run.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return try? JSONDecoder().decode(RunRecord.self, from: data)
+        try? readRecord(id)
     }
 
     /// Why `runs/<id>/run.json` exists but cannot be read (nil when it reads, or there is none): such a
     /// cell counts as pending, and running it moves that folder to `attempts/<id>/` untouched.
     public func unreadableRecord(_ id: String) -> String? {
-        let url = runDirectory(id).appendingPathComponent("run.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         do {
-            _ = try JSONDecoder().decode(RunRecord.self, from: data)
+            _ = try readRecord(id)
             return nil
         } catch {
             return DecodingErrorText.describe(error)
         }
+    }
+
+    /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read.
+    private func readRecord(_ id: String) throws -> RunRecord? {
+        let url = runDirectory(id).appendingPathComponent("run.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return try JSONDecoder().decode(RunRecord.self, from: data)
     }
 
     /// completed / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task

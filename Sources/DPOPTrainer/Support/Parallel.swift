@@ -9,17 +9,11 @@ public enum Parallel {
     /// Number of chunks the row-parallel kernels use; set once at start-up (e.g. from `--threads`).
     nonisolated(unsafe) public static var workers: Int = max(1, min(maxWorkers, ProcessInfo.processInfo.activeProcessorCount))
 
-    /// How many chunks `forChunks(count, minimumPerChunk:)` splits into.
-    @inline(__always)
-    public static func chunkCount(_ count: Int, minimumPerChunk: Int = 1) -> Int {
-        max(1, min(workers, count / max(1, minimumPerChunk)))
-    }
-
     /// Runs `body` on contiguous sub-ranges of `0..<count` in parallel; chunk `i` gets index `i`.
     @inline(__always)
     public static func forChunks(_ count: Int, minimumPerChunk: Int = 1,
                                  _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
-        let chunks = chunkCount(count, minimumPerChunk: minimumPerChunk)
+        let chunks = max(1, min(workers, count / max(1, minimumPerChunk)))
         if chunks == 1 {
             body(0, 0..<count)
             return
