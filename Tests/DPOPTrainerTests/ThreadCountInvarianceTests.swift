@@ -7,13 +7,13 @@ import Testing
     static let config = GPTConfig(contextLength: 64, layers: 1, heads: 2, channels: 16)
 
     /// Parameters after a training step (forward, backward on per-sequence log-probs, clip, AdamW)
-    /// with `workers` row-parallel workers. 16 × 64 = 1024 rows, so the products are cut into several
-    /// row blocks, the weight gradients take the blocked path and LayerNorm sums several blocks.
-    static func parametersAfterAStep(workers: Int) throws -> [Float] {
+    /// with `workers` row-parallel workers. 16 × 64 = 1024 rows cut the products into several row
+    /// blocks, take the weight gradients' blocked path and make LayerNorm sum several blocks; 4 × 24 = 96
+    /// rows (a preference batch) take the weight gradients' path over the outputs.
+    static func parametersAfterAStep(workers: Int, B: Int, T: Int) throws -> [Float] {
         let saved = Parallel.workers
         Parallel.workers = workers
         defer { Parallel.workers = saved }
-        let (B, T) = (16, 64)
         let model = try GPTModel(config: config, maxBatch: B, maxSequence: T)
         model.initializeGPT2(seed: 7)
         let optimizer = AdamW(layout: model.layout)
@@ -39,18 +39,20 @@ import Testing
         }.joined(separator: ", ")
     }
 
-    @Test(arguments: [2, 3])
-    func aTrainingStepGivesTheSameFloatsAsWithOneWorker(workers: Int) throws {
-        let one = try Self.parametersAfterAStep(workers: 1)
-        let other = try Self.parametersAfterAStep(workers: workers)
+    @Test(arguments: [2, 3], [(16, 64), (4, 24)])
+    func aTrainingStepGivesTheSameFloatsAsWithOneWorker(workers: Int, shape: (B: Int, T: Int)) throws {
+        let one = try Self.parametersAfterAStep(workers: 1, B: shape.B, T: shape.T)
+        let other = try Self.parametersAfterAStep(workers: workers, B: shape.B, T: shape.T)
         #expect(one.contains { $0 != 0 })
         let differing = zip(one, other).filter { $0.bitPattern != $1.bitPattern }.count
         #expect(differing == 0, "1 vs \(workers) workers: \(Self.differingTensors(one, other))")
     }
 
     /// The product alone: OpenBLAS's rows depend on how many rows share a call, so the cut must not.
-    @Test func productsAreTheSameFloatsWithOneOrTwoWorkers() {
-        let (N, C, OC) = (1024, 16, 48)
+    /// 1024 rows take the weight gradient's row-block path; 96 rows its path over the outputs, whose
+    /// cut depended on the worker count until CI caught a preference run differing in the 7th digit.
+    @Test(arguments: [(1024, 16, 48), (96, 16, 48), (96, 64, 257)])
+    func productsAreTheSameFloatsWithOneTwoOrThreeWorkers(N: Int, C: Int, OC: Int) {
         let inp = GradientCheck.random(N * C, seed: 1), w = GradientCheck.random(OC * C, seed: 2)
         let bias = GradientCheck.random(OC, seed: 3), dout = GradientCheck.random(N * OC, seed: 4)
         let ones = [Float](repeating: 1, count: N)
@@ -66,9 +68,29 @@ import Testing
                             partials: &partials, N: N, C: C, OC: OC)
             return [out, dinp, dw, db]
         }
-        let (a, b) = (run(1), run(2))
-        for (name, (x, y)) in zip(["out", "dinp", "dweight", "dbias"], zip(a, b)) {
-            #expect(zip(x, y).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(name) differs")
+        let one = run(1)
+        for workers in [2, 3] {
+            for (name, (x, y)) in zip(["out", "dinp", "dweight", "dbias"], zip(one, run(workers))) {
+                let differing = zip(x, y).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(name): \(differing)/\(x.count) differ with \(workers) workers")
+            }
         }
+    }
+
+    /// A whole small run, SFT then DPO with 8-sequence batches, evaluated along the way: the same
+    /// records with one worker as with two.
+    @Test func aPreferenceRunGivesTheSameRecordsWithOneOrTwoWorkers() throws {
+        let pairs = try PreferenceTrainingTests.pairs(32, mix: "step:0.5,resample:0.5")
+        let config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 10)
+        func run(_ workers: Int) throws -> [EvalRecord] {
+            let saved = Parallel.workers
+            Parallel.workers = workers
+            defer { Parallel.workers = saved }
+            return try PreferenceRun(config: config, pairs: pairs, answerCheck: AnswerCheck.arith).run()
+                .map { var r = $0; r.elapsed = 0; return r }
+        }
+        let (one, two) = (try run(1), try run(2))
+        #expect(one.count == 2)
+        #expect(one == two)
     }
 }

@@ -58,15 +58,17 @@ public enum Matmul {
                         1, dout + rows.lowerBound * OC, Int32(OC), weight, Int32(C), accumulateInput ? 1 : 0,
                         dinp + rows.lowerBound * C, Int32(C))
         }
-        // Over blocks of rows when there are enough rows for two; else over outputs (both are
-        // independent of the thread count).
+        // Over blocks of rows when there are enough rows for two; else over blocks of outputs. Both
+        // cuts are fixed by the sizes: OpenBLAS's result for an output row depends on how many output
+        // rows share its call, so a cut by the worker count made a preference batch's weight gradient
+        // (and the whole run from there) differ in the last bits between --threads 1 and 2.
         let blocks = Parallel.blockCount(N, minimumPerBlock: 512)
         if let partials, blocks > 1 {
             weightGradientOverRows(dweight: dweight, dbias: dbias, dout: dout, inp: inp, ones: ones,
                                    partials: partials, blocks: blocks, N: N, C: C, OC: OC)
             return
         }
-        Parallel.forChunks(OC, minimumPerChunk: 16) { _, outs in
+        Parallel.forBlocks(OC, blocks: Parallel.blockCount(OC, minimumPerBlock: 16)) { _, outs in
             let o0 = outs.lowerBound
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outs.count), Int32(C), Int32(N),
                         1, dout + o0, Int32(OC), inp, Int32(C), 1, dweight + o0 * C, Int32(C))
