@@ -6,14 +6,23 @@ import Testing
 @Suite(.serialized) struct ThreadCountInvarianceTests {
     static let config = GPTConfig(contextLength: 64, layers: 1, heads: 2, channels: 16)
 
+    /// Runs `body` with `Parallel.workers` set to `workers`, then restores it.
+    static func withWorkers<Result>(_ workers: Int, _ body: () throws -> Result) rethrows -> Result {
+        let saved = Parallel.workers
+        Parallel.workers = workers
+        defer { Parallel.workers = saved }
+        return try body()
+    }
+
     /// Parameters after a training step (forward, backward on per-sequence log-probs, clip, AdamW)
     /// with `workers` row-parallel workers. 16 × 64 = 1024 rows cut the products into several row
     /// blocks, take the weight gradients' blocked path and make LayerNorm sum several blocks; 4 × 24 = 96
     /// rows (a preference batch) take the weight gradients' path over the outputs.
     static func parametersAfterAStep(workers: Int, B: Int, T: Int) throws -> [Float] {
-        let saved = Parallel.workers
-        Parallel.workers = workers
-        defer { Parallel.workers = saved }
+        try withWorkers(workers) { try parametersAfterAStep(B: B, T: T) }
+    }
+
+    private static func parametersAfterAStep(B: Int, T: Int) throws -> [Float] {
         let model = try GPTModel(config: config, maxBatch: B, maxSequence: T)
         model.initializeGPT2(seed: 7)
         let optimizer = AdamW(layout: model.layout)
@@ -56,10 +65,8 @@ import Testing
         let inp = GradientCheck.random(N * C, seed: 1), w = GradientCheck.random(OC * C, seed: 2)
         let bias = GradientCheck.random(OC, seed: 3), dout = GradientCheck.random(N * OC, seed: 4)
         let ones = [Float](repeating: 1, count: N)
-        func run(_ workers: Int) -> [[Float]] {
-            let saved = Parallel.workers
-            Parallel.workers = workers
-            defer { Parallel.workers = saved }
+        func run(_ workers: Int) -> [[Float]] { Self.withWorkers(workers) { run() } }
+        func run() -> [[Float]] {
             var out = [Float](repeating: 0, count: N * OC), dinp = [Float](repeating: 0, count: N * C)
             var dw = [Float](repeating: 0, count: OC * C), db = [Float](repeating: 0, count: OC)
             var partials = [Float](repeating: 0, count: (Parallel.maxWorkers - 1) * (OC * C + OC))
@@ -83,11 +90,9 @@ import Testing
         let pairs = try PreferenceTrainingTests.pairs(32, mix: "step:0.5,resample:0.5")
         let config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 10)
         func run(_ workers: Int) throws -> [EvalRecord] {
-            let saved = Parallel.workers
-            Parallel.workers = workers
-            defer { Parallel.workers = saved }
-            return try PreferenceRun(config: config, pairs: pairs, answerCheck: AnswerCheck.arith).run()
-                .map { var r = $0; r.elapsed = 0; return r }
+            try Self.withWorkers(workers) {
+                try PreferenceRun(config: config, pairs: pairs, answerCheck: AnswerCheck.arith).run()
+            }.map { var r = $0; r.elapsed = 0; return r }
         }
         let (one, two) = (try run(1), try run(2))
         #expect(one.count == 2)
