@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -50,14 +51,25 @@ let package = Package(
         ),
         .target(
             name: "DPOPExperiments",
-            dependencies: ["DPOPTrainer", "CLibGit2", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "DPOPTrainer", "CLibGit2",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .target(
             name: "DPOPReports",
             dependencies: ["DPOPExperiments", "DPOPTrainer", .product(name: "Mustache", package: "swift-mustache")],
-            resources: [.copy("Templates")],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            plugins: ["EmbedTemplatesPlugin"]
+        ),
+        // Turns Templates/*.mustache into string constants of DPOPReports at build time.
+        .executableTarget(name: "EmbedTemplates", path: "Sources/EmbedTemplates"),
+        .plugin(
+            name: "EmbedTemplatesPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedTemplates"]
         ),
         .executableTarget(
             name: "dpop",
@@ -79,6 +91,11 @@ let package = Package(
             name: "DPOPReportsTests",
             dependencies: ["DPOPReports"],
             resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "dpopTests",
+            dependencies: ["dpop"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -41,7 +41,7 @@ import Testing
         #expect(a == b)
         // The id is the hash of the resolved configuration, nothing else.
         let cell = try SpecFixtures.parse(SpecFixtures.example).cells()[0]
-        #expect(cell.id == String(SHA256.hex(cell.config.canonicalJSON()).prefix(12)))
+        #expect(cell.id == String(ContentHash.sha256(cell.config.canonicalJSON()).prefix(12)))
     }
 
     @Test func idsChangeOnlyWithTheirOwnConfiguration() throws {

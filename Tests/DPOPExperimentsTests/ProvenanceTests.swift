@@ -65,7 +65,7 @@ import Testing
         #expect(patch?.contains("-one") == true && patch?.contains("+two") == true && patch?.contains("+new") == true)
         #expect(patch?.contains("run.json") == false)
         #expect(dirty.untrackedFiles == 1)
-        #expect(dirty.diffSHA256 == patch.map { SHA256.hex(Array($0.utf8)) })
+        #expect(dirty.diffSHA256 == patch.map { ContentHash.sha256($0) })
 
         // Detached HEAD and a remote.
         _ = try Self.git(["remote", "add", "origin", "https://example.invalid/dpop.git"], in: dir)

@@ -38,7 +38,7 @@ public struct ReferenceCache: Sendable {
         public var key: String {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            return String(SHA256.hex(Array(try! encoder.encode(self))).prefix(16))
+            return String(ContentHash.sha256(Array(try! encoder.encode(self))).prefix(16))
         }
     }
 
@@ -95,7 +95,7 @@ public struct ReferenceCache: Sendable {
                 try scoresData.write(to: temp.appendingPathComponent("scores.json"))
                 let weights = try Data(contentsOf: temp.appendingPathComponent(GPT2Checkpoint.weightsFile))
                 let entry = Entry(inputs: inputs, created: ISO8601DateFormatter().string(from: Date()),
-                                  weightsSHA256: SHA256.hex(weights), scoresSHA256: SHA256.hex(scoresData),
+                                  weightsSHA256: ContentHash.sha256(weights), scoresSHA256: ContentHash.sha256(scoresData),
                                   seconds: Date().timeIntervalSince(start))
                 let pretty = JSONEncoder()
                 pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -124,11 +124,11 @@ public struct ReferenceCache: Sendable {
         let entryData = try Data(contentsOf: dir.appendingPathComponent("entry.json"))
         let entry = try JSONDecoder().decode(Entry.self, from: entryData)
         let weights = try Data(contentsOf: dir.appendingPathComponent(GPT2Checkpoint.weightsFile))
-        guard SHA256.hex(weights) == entry.weightsSHA256 else {
+        guard ContentHash.sha256(weights) == entry.weightsSHA256 else {
             throw DPOPError.checkpoint(path: dir.path, message: "model.safetensors checksum differs from entry.json", hint: nil)
         }
         let scoresData = try Data(contentsOf: dir.appendingPathComponent("scores.json"))
-        guard SHA256.hex(scoresData) == entry.scoresSHA256 else {
+        guard ContentHash.sha256(scoresData) == entry.scoresSHA256 else {
             throw DPOPError.checkpoint(path: dir.path, message: "scores.json checksum differs from entry.json", hint: nil)
         }
         let scores = try JSONDecoder().decode(ReferenceScores.self, from: scoresData)

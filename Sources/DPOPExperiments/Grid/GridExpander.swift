@@ -64,7 +64,7 @@ struct GridExpander {
         let labels = found.map { f in labelAxes.map { label($0.key, in: f.built, assigned: f.assigned) } }
         let varying = labelAxes.indices.filter { i in Set(labels.map { $0[i] }).count > 1 }
         let cells = zip(found, labels).map { f, row in
-            GridCell(id: String(SHA256.hex(f.idJSON).prefix(12)), config: f.built,
+            GridCell(id: String(ContentHash.sha256(f.idJSON).prefix(12)), config: f.built,
                      values: varying.map { (labelAxes[$0].name, row[$0]) })
         }
         return (cells, varying.map { labelAxes[$0].name })

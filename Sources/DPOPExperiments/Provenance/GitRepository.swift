@@ -44,7 +44,7 @@ public enum GitRepository {
                            libgit2: "\(major).\(minor).\(rev)")
         do {
             let diff = try read(path: path, excluding: excluding, into: &p)
-            p.diffSHA256 = diff.map { SHA256.hex(Array($0.utf8)) }
+            p.diffSHA256 = diff.map { ContentHash.sha256($0) }
             return (p, diff)
         } catch {
             p.note = "\(error)"

@@ -7,13 +7,13 @@ public enum DatasetLoader {
     public static func load(_ data: ExperimentDataSpec, context: Int) throws -> ([PreferencePair], String) {
         if let path = data.path {
             let text = try Data(contentsOf: URL(fileURLWithPath: path))
-            return (try PairsLoader.load(path: path, maxContext: context), SHA256.hex(text))
+            return (try PairsLoader.load(path: path, maxContext: context), ContentHash.sha256(text))
         }
         let config = ArithTaskConfig(count: data.pairs, steps: data.steps...data.steps, maxNumber: data.maxNumber,
                                      corruption: try ArithCorruptionMix(parsing: data.corruption), seed: data.seed,
                                      maxContext: context)
         try config.validate()
         let pairs = try ArithTask.generate(config)
-        return (pairs, SHA256.hex(Array(pairs.map(\.jsonLine).joined(separator: "\n").utf8)))
+        return (pairs, ContentHash.sha256(Array(pairs.map(\.jsonLine).joined(separator: "\n").utf8)))
     }
 }

@@ -16,7 +16,7 @@ public struct ExperimentSession {
         let spec = try SpecLoader.load(path: specPath)
         let root = URL(fileURLWithPath: resultsRoot).standardizedFileURL
         let store = ResultsStore(resultsRoot: root, experiment: spec.name)
-        let sha = prepare ? try store.prepare(specText: spec.text) : SHA256.hex(Array(spec.text.utf8))
+        let sha = prepare ? try store.prepare(specText: spec.text) : ContentHash.sha256(spec.text)
         return ExperimentSession(spec: spec, specPath: specPath, resultsRoot: root, store: store,
                                  cache: ReferenceCache(resultsRoot: root), specSHA256: sha)
     }

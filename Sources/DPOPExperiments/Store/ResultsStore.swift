@@ -31,7 +31,7 @@ public struct ResultsStore: Sendable {
         for dir in [root, runsDirectory, locksDirectory, logsDirectory] {
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        let sha = SHA256.hex(Array(specText.utf8))
+        let sha = ContentHash.sha256(specText)
         let revision = root.appendingPathComponent("spec-\(sha.prefix(12)).yaml")
         if !fm.fileExists(atPath: revision.path) {
             try AtomicFile.write(Data(specText.utf8), to: revision)

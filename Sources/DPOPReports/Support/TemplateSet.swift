@@ -1,22 +1,22 @@
 import Foundation
 import Mustache
 
-/// The Mustache templates of tables, comparisons and the report: built-in ones from the package
-/// resources, each replaceable by a user's file.
+/// The Mustache templates of tables, comparisons and the report: built-in ones compiled into the
+/// binary from `Templates/`, each replaceable by a user's file.
 public struct TemplateSet: Sendable {
     /// Template names; the files are `<name>.mustache`.
     public static let names = ["table.md", "table.html", "compare.md", "compare.html", "report.md", "report.html"]
 
     private var templates: [String: MustacheTemplate]
 
-    /// The templates shipped in `Sources/DPOPReports/Templates`.
+    /// The templates of the package's `Templates/` folder, compiled into the binary.
     public static func builtIn() throws -> TemplateSet {
-        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw ReportError.template(name: "Templates", message: "the package resources have no Templates folder")
-        }
         var set = TemplateSet(templates: [:])
         for name in names {
-            try set.load(file: dir.appendingPathComponent("\(name).mustache").path, as: name)
+            guard let text = EmbeddedTemplates.all[name] else {
+                throw ReportError.template(name: name, message: "not compiled into this binary; Templates/\(name).mustache is missing from the package")
+            }
+            try set.register(text, as: name, source: "Templates/\(name).mustache")
         }
         return set
     }
