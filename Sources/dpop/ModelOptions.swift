@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPOPExperiments
 import DPOPTrainer
 
 /// Model-shape flags shared by `sft`, `train` and `bench`.
@@ -19,7 +20,8 @@ struct ModelOptions: ParsableArguments {
 
 /// Thread flag shared by commands that train.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for BLAS and the row-parallel kernels (default: all cores).")
+    @Option(name: .customLong(CellInvocation.Option.threads),
+            help: "Threads for BLAS and the row-parallel kernels (default: all cores).")
     var threads: Int?
 
     func apply() {

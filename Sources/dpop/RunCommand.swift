@@ -6,7 +6,7 @@ import Foundation
 /// `dpop run`: run every pending cell of a spec's grid, or exactly one with --cell.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run",
+        commandName: CellInvocation.subcommand,
         abstract: "Run a spec's grid: skip finished cells, run the rest (N at a time), never lose a result.",
         discussion: """
         Results go to RESULTS/<name>/runs/<cell-id>/ (run.json with config, status, provenance, timings and
@@ -21,16 +21,19 @@ struct RunCommand: ParsableCommand {
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String
-    @Option(help: "Results root; the experiment's folder is RESULTS/<name>.") var results: String = "results"
+    @Option(name: .customLong(CellInvocation.Option.results), help: "Results root; the experiment's folder is RESULTS/<name>.")
+    var results: String = "results"
     @Option(help: "Cells to run at once (the cores are divided among them).") var jobs: Int = 1
     @Option(parsing: .upToNextOption, help: "Run only cells with axis=value (repeatable, axis=a,b for several).")
     var only: [String] = []
-    @Flag(help: "Run failed cells again.") var retryFailed = false
-    @Flag(help: "Run finished cells again too; the earlier result moves to attempts/<id>/<n>/, never deleted.")
+    @Flag(name: .customLong(CellInvocation.Option.retryFailed), help: "Run failed cells again.") var retryFailed = false
+    @Flag(name: .customLong(CellInvocation.Option.force),
+          help: "Run finished cells again too; the earlier result moves to attempts/<id>/<n>/, never deleted.")
     var force = false
     @Flag(help: "Stop at the first failed cell.") var failFast = false
     @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
-    @Option(help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).") var cell: String?
+    @Option(name: .customLong(CellInvocation.Option.cell), help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).")
+    var cell: String?
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var slurm: SlurmOptions
 
@@ -39,6 +42,14 @@ struct RunCommand: ParsableCommand {
         if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
         if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
         if failFast { throw ValidationError("--fail-fast is for local runs; with --launcher slurm, cancel the job with scancel") }
+    }
+
+    /// The one cell this process was asked to run (`--cell`), as the scheduler that started it described it.
+    var cellInvocation: CellInvocation? {
+        cell.map {
+            CellInvocation(specPath: spec, cellID: $0, resultsRoot: results, threads: threads.threads,
+                           retryFailed: retryFailed, force: force)
+        }
     }
 
     func run() throws {
@@ -53,9 +64,10 @@ struct RunCommand: ParsableCommand {
             print(outcome.message(folder: experiment.store.root.path))
             return
         }
-        if let cell {
+        if let invocation = cellInvocation {
             Interruption.install()
-            let outcome = try experiment.runCell(id: cell, retryFailed: retryFailed, force: force) { line in
+            let outcome = try experiment.runCell(id: invocation.cellID, retryFailed: invocation.retryFailed,
+                                                 force: invocation.force) { line in
                 print(line)
                 fflush(stdout)
             }

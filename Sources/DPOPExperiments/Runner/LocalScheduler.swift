@@ -129,10 +129,8 @@ public final class LocalScheduler {
         handle.write(Data("==== \(ISO8601DateFormatter().string(from: Date())) dpop run --cell \(cell.id)\n".utf8))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        var args = ["run", specPath, "--cell", cell.id, "--results", resultsRoot.path, "--threads", String(threads)]
-        if options.retryFailed { args.append("--retry-failed") }
-        if options.force { args.append("--force") }
-        p.arguments = args
+        p.arguments = CellInvocation(specPath: specPath, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
+                                     retryFailed: options.retryFailed, force: options.force).arguments
         p.standardOutput = handle
         p.standardError = handle
         try p.run()

@@ -78,6 +78,9 @@ public struct SbatchScript: Sendable {
         for option in options { out += "#SBATCH \(option)\n" }
         out += "#\n"
         if let comment { out += "# \(comment)\n" }
+        let command = CellInvocation(specPath: spec, cellID: "", resultsRoot: resultsRoot, retryFailed: retryFailed)
+            .shellCommand(executable: executable, cellIDExpression: "\"$ID\"",
+                          threadsExpression: "\"${SLURM_CPUS_PER_TASK:-1}\"", quote: Self.shellQuoted)
         out += """
         # Array task i runs the cell on line i+1 of the manifest, through `dpop run SPEC --cell ID`: it claims
         # the cell (a cell that is completed or running elsewhere is skipped), shares the reference-model cache,
@@ -92,7 +95,7 @@ public struct SbatchScript: Sendable {
             exit 2
         fi
         echo "dpop: array task ${SLURM_ARRAY_JOB_ID:-?}_$TASK on $(hostname): cell $ID"
-        exec \(Self.shellQuoted(executable)) run \(Self.shellQuoted(spec)) --cell "$ID" --results \(Self.shellQuoted(resultsRoot)) --threads "${SLURM_CPUS_PER_TASK:-1}"\(retryFailed ? " --retry-failed" : "")
+        exec \(command)
 
         """
         return out
