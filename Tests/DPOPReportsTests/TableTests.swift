@@ -1,3 +1,4 @@
+import DPOPExperiments
 import Foundation
 import Testing
 @testable import DPOPReports
@@ -11,7 +12,7 @@ import Testing
             Fixture.run("a2", ["loss": "dpo", "bucket": "low", "seed": "2"], dw: -3, accuracy: 0.8, decreased: 1.0),
             Fixture.run("b0", ["loss": "dpop", "bucket": "low", "seed": "0"], dw: 0.5, accuracy: 0.9, decreased: 0.2),
             Fixture.run("c0", ["loss": "dpop", "bucket": "high", "seed": "0"], dw: 0, status: .failed),
-        ], spec: "grid:\n  loss: [dpo, dpop]\n  bucket: [low, high]\n")
+        ], order: [AxisValues(name: "loss", values: ["dpo", "dpop"]), AxisValues(name: "bucket", values: ["low", "high"])])
     }
 
     static func render(_ table: ComparisonTable, _ format: OutputFormat) throws -> String {
@@ -93,17 +94,17 @@ import Testing
     /// A results folder on disk: dpo seeds 0, 1 completed (one written as the legacy "done"); dpop seed 0
     /// completed, seed 1 interrupted; sft seed 0 interrupted; ipo seed 0 failed.
     static func withInterrupted() throws -> ExperimentResults {
-        func run(_ id: String, _ loss: String, _ seed: Int, _ status: String) -> String {
-            #"{"id": "\#(id)", "experiment": "e", "status": "\#(status)", "values": {"loss": "\#(loss)", "seed": "\#(seed)"}"#
-                + (status == "interrupted" ? #", "error": "interrupted by signal 15 at train step 2""# : "") + "}"
+        func run(_ id: String, _ loss: String, _ seed: Int, _ status: String) throws -> String {
+            try Fixture.runJSON(id, status: status, values: ["loss": loss, "seed": "\(seed)"],
+                                error: status == "interrupted" ? "interrupted by signal 15 at train step 2" : nil, experiment: "e")
         }
         let record = LoaderTests.recordLine(step: 10, dw: -1) + "\n"
         let path = try LoaderTests.folder([
-            "a0": (run("a0", "dpo", 0, "done"), record), "a1": (run("a1", "dpo", 1, "completed"), record),
-            "b0": (run("b0", "dpop", 0, "completed"), record), "b1": (run("b1", "dpop", 1, "interrupted"), nil),
-            "c0": (run("c0", "sft", 0, "interrupted"), nil), "d0": (run("d0", "ipo", 0, "failed"), nil),
+            "a0": (try run("a0", "dpo", 0, "done"), record), "a1": (try run("a1", "dpo", 1, "completed"), record),
+            "b0": (try run("b0", "dpop", 0, "completed"), record), "b1": (try run("b1", "dpop", 1, "interrupted"), nil),
+            "c0": (try run("c0", "sft", 0, "interrupted"), nil), "d0": (try run("d0", "ipo", 0, "failed"), nil),
         ], spec: "name: e\ngrid:\n  loss: [dpo, dpop, sft, ipo]\n")
-        return try ResultsFolder.load(path: path)
+        return try ExperimentResults.load(path: path)
     }
 
     @Test func interruptedCellsShowAsInterruptedNotFailed() throws {

@@ -47,7 +47,7 @@ public struct CellRunner {
                                                           excluding: relativeResults.map { [$0] } ?? [])
         var values: [String: String] = [:]
         for v in cell.values { values[v.axis] = v.value }
-        var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, config: cell.config,
+        var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, axes: spec.axisValues, config: cell.config,
                                provenance: provenance, specSHA256: specSHA256, referenceSHA256: nil, referenceCacheKey: nil,
                                started: iso.string(from: started), finished: "", seconds: 0, attempt: attempt,
                                host: ProcessInfo.processInfo.hostName,
@@ -75,9 +75,7 @@ public struct CellRunner {
         record.peakMemoryMB = PeakMemory.megabytes
         record.threads = Parallel.workers
         record.seconds = Date().timeIntervalSince(started)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try encoder.encode(record).write(to: work.appendingPathComponent("run.json"))
+        try store.write(record, into: work)
         try store.publish(workDirectory: work, id: cell.id)
         return outcome
     }

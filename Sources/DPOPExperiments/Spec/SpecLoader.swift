@@ -72,7 +72,16 @@ public enum SpecLoader {
         guard !log.hasErrors, let name = document.name else {
             throw SpecError(diagnostics: log.diagnostics)
         }
-        return ExperimentSpec(name: name, description: document.description, file: file, text: yaml, axes: axes, cells: cells)
+        return ExperimentSpec(name: name, description: document.description, file: file, text: yaml, axisValues: axes, cells: cells)
+    }
+
+    /// The spec's `name:` and `description:` as the reader reads them, whatever else in it is wrong (nil when
+    /// absent, bad, or the YAML does not parse).
+    public static func header(_ yaml: String, file: String) -> (name: String?, description: String?) {
+        guard let root = try? Yams.compose(yaml: yaml) else { return (nil, nil) }
+        let directory = (SpecReader.resolve(file, in: FileManager.default.currentDirectoryPath) as NSString).deletingLastPathComponent
+        let document = SpecReader(log: DiagnosticLog(file: file, text: yaml), specDirectory: directory).read(root)
+        return (document.name, document.description.isEmpty ? nil : document.description)
     }
 
     /// A YAML syntax error as a diagnostic at libyaml's problem mark.

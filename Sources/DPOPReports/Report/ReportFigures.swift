@@ -37,7 +37,7 @@ public enum ReportFigures {
             if !rest.isEmpty { panels.append(("all pairs", rest, nil)) }
         } else {
             let names = Set(completed.flatMap { $0.history.flatMap { $0.buckets.keys } })
-            let ordered = results.order.values(names, of: "buckets")
+            let ordered = results.ordered(buckets: names)
             panels = ordered.isEmpty ? [("eval split", completed, nil)] : ordered.map { ("bucket \($0)", completed, $0) }
         }
         let seriesAxes = results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }
