@@ -85,7 +85,7 @@ public struct ComparisonGroup: Sendable {
             })
         }
         self.metrics = byName
-        let deltaW = Metric.describe(FailureMode.metricName)
+        let deltaW = FailureMode.metric
         func flag(_ runs: [RunResult]) -> Bool {
             FailureMode.shows(SampleSummary(runs.compactMap { picker.value(deltaW, of: $0)?.value }))
         }

@@ -116,9 +116,9 @@ public final class PreferenceTrainer {
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
                                                 elapsed: elapsed(), withTask: done == config.steps)
-                for name in ["loss", "logps/chosen_delta", "logps/rejected_delta", "rewards/margins"] {
-                    if let v = record.eval.value(name), !v.isFinite {
-                        throw DPOPError.nonFinite(stage: "eval", step: done, what: name, value: v)
+                for metric in [MetricDescriptor.loss, .logpsChosenDelta, .logpsRejectedDelta, .rewardsMargins] {
+                    if let v = metric.value(in: record.eval), !v.isFinite {
+                        throw DPOPError.nonFinite(stage: "eval", step: done, what: metric.name, value: v)
                     }
                 }
                 records.append(record)
