@@ -1,17 +1,56 @@
 @testable import DPOPExperiments
 import DPOPTrainer
 import Foundation
+import Testing
 @testable import DPOPReports
 
 /// Test helpers: the fixture results folder and small in-memory results.
 enum Fixture {
-    /// `Fixtures/edit-distance`: loss {dpo, dpop} × bucket {low, high} × seed {0, 1, 2}, a λ sweep,
-    /// one failed cell and one lock (written by scripts/make_report_fixture.py).
+    /// `Fixtures/edit-distance`: loss {dpo, dpop} × bucket {low, high} × seed {0, 1, 2} and a λ sweep {5, 50, 500}
+    /// of dpop on the low bucket: 18 real cells that `dpop run` wrote from `Fixtures/edit-distance.yaml`
+    /// (scripts/make_report_fixture.sh), all completed, from one clean commit.
     static var editDistancePath: String {
         Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("edit-distance").path
     }
 
     static func editDistance() throws -> ExperimentResults { try ExperimentResults.load(path: editDistancePath) }
+
+    /// The fixture copied to a scratch folder with what a real store meets in time, written through the store:
+    /// cell dpop λ=500 low seed 1 failed at train step 20 (its records after it dropped), a live lock (this
+    /// process) on cell `troubleLockID` that has no result yet, and the three dpop λ=50 high cells run from
+    /// another, dirty commit.
+    static func withTrouble() throws -> ExperimentResults {
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("dpop-fixture-\(UUID().uuidString)").appendingPathComponent("edit-distance")
+        try fm.createDirectory(at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try fm.copyItem(at: URL(fileURLWithPath: editDistancePath), to: root)
+        let store = ResultsStore(folder: root)
+        for run in store.storedRuns().runs {
+            var r = run.record
+            let dir = store.runDirectory(r.id)
+            if r.values == ["loss": "dpop", "lambda": "500", "bucket": "low", "seed": "1"] {
+                r.status = .failed
+                r.final = nil
+                r.stoppedAtStep = 20
+                r.error = "\(DPOPError.nonFinite(stage: "train", step: 20, what: "loss", value: .nan))"
+                let kept = run.history.filter { $0.step <= 20 }.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }
+                try (kept.joined(separator: "\n") + "\n").write(to: store.metricsFile(r.id), atomically: true, encoding: .utf8)
+            } else if r.values["loss"] == "dpop" && r.values["lambda"] == "50" && r.values["bucket"] == "high" {
+                r.provenance.commit = troubleDirtyCommit
+                r.provenance.dirty = true
+                r.provenance.changedFiles = ["Sources/DPOPTrainer/Losses/PreferenceLoss.swift"]
+            } else {
+                continue
+            }
+            try store.write(r, into: dir)
+        }
+        try fm.createDirectory(at: store.locksDirectory, withIntermediateDirectories: true)
+        #expect(try CellLock.acquire(store.lockFile(troubleLockID)))
+        return try ExperimentResults.load(path: root.path)
+    }
+
+    static let troubleLockID = "09df9a4395af"
+    static let troubleDirtyCommit = "9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c"
 
     /// The resolved config of a one-cell spec, for records written by hand.
     static let cellConfig: CellConfig = try! SpecLoader.parse("name: tmp\n", file: "/tmp/tmp.yaml").cells()[0].config
