@@ -57,7 +57,7 @@ struct TrainCommand: ParsableCommand {
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, evalEvery: evalEvery, seed: seed),
             loss: lossConfig, evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
         let run = PreferenceRun(config: runConfig, pairs: source.pairs, answerCheck: source.answerCheck)
-        run.log = { print($0); fflush(stdout) }
+        run.log = { print($0); fflush(nil) }
         var line = ProgressLine()
         let started = Date()
         let total = steps
@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
         run.onEval = { record in
             line.finish()
             print(MetricsFormatter.line(record))
-            fflush(stdout)
+            fflush(nil)
         }
         let referenceModel = try reference.map {
             try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: $0), maxBatch: max(sftBatch, 2 * batch))
