@@ -58,7 +58,12 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
         // Two models of 2·batch rows: the policy and the frozen copy that scores the reference.
         let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: promptLength + completionLength,
                                     batchSetting: Settings.batch.key, optimizer: true)
-        try MemoryPlan(parts: plan.parts + plan.parts).check()
+        let parts = plan.parts.map { part -> MemoryPlan.Part in
+            var part = part
+            if part.setting == Settings.batch.key { part.value = String(batch) } // the flag's value, not the 2·batch rows
+            return part
+        }
+        try MemoryPlan(parts: parts + parts).check()
     }
 }
 
