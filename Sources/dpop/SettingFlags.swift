@@ -32,6 +32,9 @@ struct SettingFlags {
             return try body()
         } catch DPOPError.invalidSetting(let e) {
             let name = flags[e.setting].map { "--\($0)" } ?? e.setting
+            var e = e
+            // A rule involving another setting names it by its flag too.
+            for key in e.related { if let flag = flags[key] { e.problem = e.problem.replacingOccurrences(of: key, with: "--\(flag)") } }
             // Benchmark settings have no spec key to point to.
             let spec = flags[e.setting] == nil || e.setting.hasPrefix("bench.") ? "" : " (\(e.setting) in a spec)"
             throw ValidationError(e.message(naming: name) + spec + (e.hint.map { "\nhint: \($0)" } ?? ""))

@@ -57,10 +57,14 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
         }
         // Two models of 2·batch rows: the policy and the frozen copy that scores the reference.
         let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: promptLength + completionLength,
-                                    batchSetting: Settings.batch.key, optimizer: true)
+                                    batchSetting: Settings.batch.key, batchDefault: 2 * Settings.batch.defaultValue,
+                                    optimizer: true)
         let parts = plan.parts.map { part -> MemoryPlan.Part in
             var part = part
             if part.setting == Settings.batch.key { part.value = String(batch) } // the flag's value, not the 2·batch rows
+            // The benchmark's shape flags are its own settings.
+            if let own = ["model.layers": Settings.layers.key, "model.embedding": Settings.embedding.key,
+                          "model.context": Settings.promptLength.key][part.setting] { part.setting = own }
             return part
         }
         try MemoryPlan(parts: parts + parts).check()

@@ -47,21 +47,25 @@ public struct MemoryPlan: Sendable {
     }
 
     /// One model: parameters and gradients, activations for `maxBatch` rows, and AdamW's state when trained.
+    ///
+    /// Each part blames the setting furthest above its default among those that size it.
     public static func model(_ config: GPTConfig, maxBatch: Int, maxSequence: Int, batchSetting: String = "batch",
-                             optimizer: Bool = false) -> MemoryPlan {
+                             batchDefault: Int = 1, optimizer: Bool = false) -> MemoryPlan {
         let P = parameterFloats(config)
-        let modelKeys = [GPTConfig.Settings.layers.key, GPTConfig.Settings.context.key]
-        var parts = [
-            Part(what: "parameters and gradients", bytes: product(P, 8), setting: GPTConfig.Settings.embedding.key,
-                 value: String(config.channels), related: modelKeys),
-            Part(what: "activations", bytes: product(activationFloats(config, maxBatch: maxBatch, maxSequence: maxSequence), 4),
-                 setting: batchSetting, value: String(maxBatch),
-                 related: [GPTConfig.Settings.context.key, GPTConfig.Settings.layers.key, GPTConfig.Settings.embedding.key]),
-        ]
-        if optimizer {
-            parts.append(Part(what: "AdamW state", bytes: product(P, 12), setting: GPTConfig.Settings.embedding.key,
-                              value: String(config.channels), related: modelKeys))
+        typealias S = GPTConfig.Settings
+        let shape = [(S.layers, config.layers), (S.context, config.contextLength), (S.embedding, config.channels)]
+            .map { (key: $0.0.key, value: $0.1, ratio: Double($0.1) / Double($0.0.defaultValue)) }
+        let rows = [(key: batchSetting, value: maxBatch, ratio: Double(maxBatch) / Double(max(1, batchDefault)))]
+        func part(_ what: String, _ bytes: Int?, _ sizes: [(key: String, value: Int, ratio: Double)]) -> Part {
+            let blamed = sizes.max { $0.ratio < $1.ratio }!
+            return Part(what: what, bytes: bytes, setting: blamed.key, value: String(blamed.value),
+                        related: sizes.map(\.key).filter { $0 != blamed.key })
         }
+        var parts = [
+            part("parameters and gradients", product(P, 8), shape),
+            part("activations", product(activationFloats(config, maxBatch: maxBatch, maxSequence: maxSequence), 4), rows + shape),
+        ]
+        if optimizer { parts.append(part("AdamW state", product(P, 12), shape)) }
         return MemoryPlan(parts: parts)
     }
 
@@ -71,15 +75,22 @@ public struct MemoryPlan: Sendable {
     public static func run(_ config: PreferenceRunConfig, pairs: Int?) -> MemoryPlan {
         let T = config.model.contextLength
         let sftBatch = config.sft.batch, policyRows = product(2, config.train.batch) ?? Int.max
-        let referenceRows = max(sftBatch, policyRows)
-        let referenceSetting = sftBatch >= policyRows ? SFTConfig.Settings.batch.key : PreferenceTrainConfig.Settings.batch.key
-        let reference = model(config.model, maxBatch: referenceRows, maxSequence: T, batchSetting: referenceSetting, optimizer: true)
+        let sftRows = sftBatch >= policyRows
+        // The reference's arena holds the larger of an SFT batch and a preference batch (2 rows per pair).
+        let reference = model(config.model, maxBatch: max(sftBatch, policyRows), maxSequence: T,
+                              batchSetting: sftRows ? SFTConfig.Settings.batch.key : PreferenceTrainConfig.Settings.batch.key,
+                              batchDefault: sftRows ? SFTConfig.Settings.batch.defaultValue : 2 * PreferenceTrainConfig.Settings.batch.defaultValue,
+                              optimizer: true)
         let policy = model(config.model, maxBatch: max(policyRows, 2), maxSequence: T,
-                           batchSetting: PreferenceTrainConfig.Settings.batch.key, optimizer: true)
+                           batchSetting: PreferenceTrainConfig.Settings.batch.key,
+                           batchDefault: 2 * PreferenceTrainConfig.Settings.batch.defaultValue, optimizer: true)
         var parts = zip(reference.parts, policy.parts).map { r, p in
-            Part(what: r.what, bytes: sum(r.bytes, p.bytes), setting: r.what == "activations" ? referenceSetting : r.setting,
-                 value: r.what == "activations" ? String(sftBatch >= policyRows ? sftBatch : config.train.batch) : r.value,
-                 related: r.related)
+            var both = r
+            both.bytes = sum(r.bytes, p.bytes)
+            // A batch is shown as the setting's value, not as the rows it makes.
+            if both.setting == SFTConfig.Settings.batch.key { both.value = String(sftBatch) }
+            if both.setting == PreferenceTrainConfig.Settings.batch.key { both.value = String(config.train.batch) }
+            return both
         }
         if let pairs {
             // Token ids of both sequences, targets, masks and the eval split's per-token reference log-probs.

@@ -15,14 +15,14 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.
     public enum Settings {
         public static let steps = Setting<Int>("train.steps", default: 200, .closed(1, 1e9))
-        public static let lr = Setting<Float>("train.lr", default: 1e-4, .above(0))
+        public static let lr = Setting<Float>("train.lr", default: 1e-4, .aboveUpTo(0, 1))
         public static let batch = Setting<Int>("train.batch", default: 16, .closed(1, 1e9))
         public static let evalEvery = Setting<Int>("train.eval_every", default: 25, .closed(1, 1e9))
         public static let warmup = Setting<Int>("train.warmup", default: 10, .closed(0, 1e9))
         public static let decay = Setting<LearningRateSchedule.Decay>("train.decay", default: .constant)
         /// Decoupled AdamW decay on matrices and embeddings; 0 keeps the policy's pull toward the reference
         /// to the loss alone.
-        public static let weightDecay = Setting<Float>("train.weight_decay", default: 0, .atLeast(0))
+        public static let weightDecay = Setting<Float>("train.weight_decay", default: 0, .closed(0, 100))
         public static let taskEvalPairs = Setting<Int>("train.task_eval_pairs", default: 64, .closed(0, 1e9))
     }
 

@@ -13,12 +13,12 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     /// The SFT stage's settings as a spec names them (`sft.*`), with their defaults and ranges.
     public enum Settings {
         public static let steps = Setting<Int>("sft.steps", default: 800, .closed(1, 1e9))
-        public static let lr = Setting<Float>("sft.lr", default: 1e-3, .above(0))
+        public static let lr = Setting<Float>("sft.lr", default: 1e-3, .aboveUpTo(0, 1))
         public static let batch = Setting<Int>("sft.batch", default: 32, .closed(1, 1e9))
         public static let warmup = Setting<Int>("sft.warmup", default: 50, .closed(0, 1e9))
         public static let decay = Setting<LearningRateSchedule.Decay>("sft.decay", default: .cosine)
         /// Decoupled AdamW decay on matrices and embeddings.
-        public static let weightDecay = Setting<Float>("sft.weight_decay", default: 0.1, .atLeast(0))
+        public static let weightDecay = Setting<Float>("sft.weight_decay", default: 0.1, .closed(0, 100))
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
