@@ -94,7 +94,7 @@ import Testing
             "7:10 data.steps must be a whole number, got 'many'",
             "8:18 data.eval_fraction must be in (0, 1), got 1.5",
             "9:14 sft.steps must be in 1...1000000000, got 0",
-            "9:21 sft.lr must be > 0, got -1",
+            "9:21 sft.lr must be in (0, 1], got -1",
             "9:25 unknown key 'bacth' in sft",
             "10:14 loss.beta must be in (0, 1000000], got 0",
             "13:40 'when' of axis 'epsilon' refers to 'los', which is not an axis of this grid",
