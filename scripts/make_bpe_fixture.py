@@ -17,7 +17,8 @@ Writes, under OUT (default: Tests/DPOPTrainerTests/Fixtures/bpe/ in the repo):
   texts.jsonl             one {"text", "gpt2", "small", "small_prefix"} object per line: >= 2,000 texts and
                           the ids each tokenizer gives them (Tokenizer.encode, the ids transformers uses)
 
-Everything is seeded: running it twice writes the same files.
+Everything is seeded: running it twice writes the same files (with the same Python, whose standard
+library supplies the code excerpts, and the same tokenizers version; this one used tokenizers 0.23.3).
 """
 import json
 import random
