@@ -228,11 +228,14 @@ def from_two_files(vocab, merges):
     return tok
 
 
-def unigram_tokenizer(texts):
-    tok = Tokenizer(models.Unigram())
+def unigram_tokenizer():
+    """Written out rather than trained: UnigramTrainer's scores differ in the last digits from run to run."""
+    pieces = [("<unk>", 0.0), ("\u2581", -2.0), ("\u2581hello", -3.0), ("\u2581world", -3.0)]
+    pieces += [(c, -4.0) for c in "abcdefghijklmnopqrstuvwxyz"]
+    tok = Tokenizer(models.Unigram(pieces, unk_id=0))
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    trainer = trainers.UnigramTrainer(vocab_size=40, show_progress=False, special_tokens=["<unk>"], unk_token="<unk>")
-    tok.train_from_iterator(["hello world", "low lower lowest", "new newer"] * 3, trainer)
+    tok.decoder = decoders.Metaspace()
+    assert tok.encode("hello world").tokens == ["\u2581hello", "\u2581world"]
     return tok
 
 
@@ -260,7 +263,7 @@ def main():
     with_array_merges(OUT / "small-prefix" / "tokenizer.json")
     prefix_saved = Tokenizer.from_file(str(OUT / "small-prefix" / "tokenizer.json"))
 
-    unigram_tokenizer(texts).save(str(OUT / "unigram" / "tokenizer.json"))
+    unigram_tokenizer().save(str(OUT / "unigram" / "tokenizer.json"))
 
     with open(OUT / "texts.jsonl", "w", encoding="utf-8") as f:
         for text in texts:
