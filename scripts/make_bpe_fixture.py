@@ -16,6 +16,8 @@ Writes, under OUT (default: Tests/DPOPTrainerTests/Fixtures/bpe/ in the repo):
   unigram/tokenizer.json  a tiny Unigram model (dpop must refuse it)
   scalar_classes.json     how GPT-2's split pattern in `tokenizers` classes every Unicode scalar (letter \p{L},
                           number \p{N}, space \s, other), as runs [first scalar, class]
+  options.json            a hand-written 7-token BPE, variants of its model options (ignore_merges, unk_token,
+                          fuse_unk) and the ids `tokenizers` gives a few texts under each
   texts.jsonl             one {"text", "gpt2", "small", "small_prefix"} object per line: >= 2,000 texts and
                           the ids each tokenizer gives them (Tokenizer.encode, the ids transformers uses)
 
@@ -263,6 +265,27 @@ def scalar_classes():
     return {"tokenizers": tokenizers.__version__, "runs": runs}
 
 
+def option_cases():
+    """Model options the real vocabularies do not exercise: bytes missing from the vocabulary, a word in
+    the vocabulary that its merges do not build."""
+    base = json.loads(Tokenizer(models.BPE()).to_str())
+    base["pre_tokenizer"] = json.loads(pre_tokenizers.ByteLevel(add_prefix_space=False).__getstate__())
+    base["decoder"] = json.loads(decoders.ByteLevel().__getstate__())
+    base["added_tokens"] = [{"id": 6, "content": EOT, "single_word": False, "lstrip": False, "rstrip": False,
+                             "normalized": False, "special": True}]
+    base["model"]["vocab"] = {"a": 0, "b": 1, "c": 2, "bc": 3, "abc": 4, "<unk>": 5, EOT: 6}
+    base["model"]["merges"] = [["b", "c"]]
+    texts = ["abc", "abdc", "addc", "d" + EOT + "abc", "abc abc"]
+    cases = []
+    for model in [{}, {"ignore_merges": True}, {"unk_token": "<unk>"}, {"unk_token": "<unk>", "fuse_unk": True}]:
+        variant = json.loads(json.dumps(base))
+        variant["model"].update(model)
+        tok = Tokenizer.from_str(json.dumps(variant))
+        cases.append({"model": model, "texts": texts, "ids": [tok.encode(t).ids for t in texts]})
+    assert cases[0]["ids"] != cases[1]["ids"] and cases[2]["ids"] != cases[3]["ids"]
+    return {"tokenizer": base, "cases": cases}
+
+
 def main():
     texts = make_texts()
     for sub in ["gpt2", "small", "small-prefix", "unigram"]:
@@ -289,6 +312,7 @@ def main():
 
     unigram_tokenizer().save(str(OUT / "unigram" / "tokenizer.json"))
 
+    (OUT / "options.json").write_text(json.dumps(option_cases(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (OUT / "scalar_classes.json").write_text(json.dumps(scalar_classes(), separators=(",", ":")) + "\n", encoding="utf-8")
 
     with open(OUT / "texts.jsonl", "w", encoding="utf-8") as f:

@@ -78,6 +78,26 @@ import Testing
         #expect(prefix.encode("") == [])
     }
 
+    @Test func unknownBytesAndIgnoreMergesGiveTokenizersIds() throws {
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("options.json"))
+        let fixture = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let cases = fixture["cases"] as! [[String: Any]]
+        #expect(cases.count == 4)
+        for c in cases {
+            var tokenizer = fixture["tokenizer"] as! [String: Any]
+            var model = tokenizer["model"] as! [String: Any]
+            model.merge(c["model"] as! [String: Any]) { $1 }
+            tokenizer["model"] = model
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-options-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try JSONSerialization.data(withJSONObject: tokenizer).write(to: folder.appendingPathComponent("tokenizer.json"))
+            let bpe = try BPETokenizer.load(from: folder)
+            let expected = (c["ids"] as! [[Int]]).map { $0.map(Int32.init) }
+            #expect((c["texts"] as! [String]).map(bpe.encode) == expected, "options \(c["model"]!)")
+        }
+    }
+
     @Test func canonicallyEquivalentWordsKeepTheirOwnBytes() {
         // Å (U+00C5) and the Angstrom sign (U+212B) are equal Swift strings but different bytes:
         // a cache keyed by String would give the second the first one's ids.
