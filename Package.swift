@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+// Every target builds in the Swift 6 language mode (the default of this tools version).
 import PackageDescription
 
 import Foundation
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "DPOPTrainer",
             dependencies: ["CBLAS"],
-            swiftSettings: fastMath + [.swiftLanguageMode(.v5)]
+            swiftSettings: fastMath
         ),
         .target(
             name: "DPOPExperiments",
@@ -55,13 +56,11 @@ let package = Package(
                 "DPOPTrainer", "CLibGit2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            ]
         ),
         .target(
             name: "DPOPReports",
             dependencies: ["DPOPExperiments", "DPOPTrainer", .product(name: "Mustache", package: "swift-mustache")],
-            swiftSettings: [.swiftLanguageMode(.v5)],
             plugins: ["EmbedTemplatesPlugin"]
         ),
         // Turns Templates/*.mustache into string constants of DPOPReports at build time.
@@ -78,30 +77,25 @@ let package = Package(
                 "DPOPExperiments",
                 "DPOPReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            ]
         ),
         .testTarget(
             name: "DPOPTrainerTests",
             dependencies: ["DPOPTrainer"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "DPOPReportsTests",
             dependencies: ["DPOPReports"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "dpopTests",
-            dependencies: ["dpop"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["dpop"]
         ),
         .testTarget(
             name: "DPOPExperimentsTests",
-            dependencies: ["DPOPExperiments"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["DPOPExperiments"]
         ),
     ]
 )

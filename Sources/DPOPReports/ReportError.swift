@@ -13,6 +13,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     /// A Mustache template that does not parse, or is missing.
     case template(name: String, message: String)
     case io(path: String, message: String)
+    /// A TensorBoard event file whose TFRecord framing is broken.
+    case eventFile(message: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "template \(name): \(message)"
         case .io(let path, let message):
             return "\(path): \(message)"
+        case .eventFile(let message):
+            return "event file: \(message)"
         }
     }
 }

@@ -11,10 +11,10 @@ struct ProgressLine {
         if isTerminal {
             print("\r\u{1B}[2K" + text, terminator: final ? "\n" : "")
             drawn = !final
-            fflush(stdout)
+            fflush(nil) // every output stream: Swift 6 refuses to read the C global stdout
         } else if final {
             print(text)
-            fflush(stdout)
+            fflush(nil) // every output stream: Swift 6 refuses to read the C global stdout
         }
     }
 

@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
             let outcome = try experiment.runCell(id: invocation.cellID, retryFailed: invocation.retryFailed,
                                                  force: invocation.force) { line in
                 print(line)
-                fflush(stdout)
+                fflush(nil)
             }
             if case .failed = outcome { throw ExitCode(1) }
             if case .interrupted = outcome { throw ExitCode(130) }

@@ -169,7 +169,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         for round in 0..<60 {
             let url = dir.appendingPathComponent("r\(round).lock")
-            let wins = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            nonisolated(unsafe) let wins = UnsafeMutablePointer<Int>.allocate(capacity: 8)
             defer { wins.deallocate() }
             wins.initialize(repeating: 0, count: 8)
             DispatchQueue.concurrentPerform(iterations: 8) { i in

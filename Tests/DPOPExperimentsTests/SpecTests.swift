@@ -93,10 +93,10 @@ import Testing
             "6:10 data.pairs must be >= 10, got 5",
             "7:10 data.steps must be a whole number, got 'many'",
             "8:18 data.eval_fraction must be in (0, 1), got 1.5",
-            "9:14 sft.steps must be >= 1, got 0",
-            "9:21 sft.lr must be > 0, got -1",
+            "9:14 sft.steps must be in 1...1000000000, got 0",
+            "9:21 sft.lr must be in (0, 1], got -1",
             "9:25 unknown key 'bacth' in sft",
-            "10:14 loss.beta must be > 0, got 0",
+            "10:14 loss.beta must be in (0, 1000000], got 0",
             "13:40 'when' of axis 'epsilon' refers to 'los', which is not an axis of this grid",
             "14:9 grid axis 'beta' has no values",
         ])
@@ -192,7 +192,7 @@ import Testing
           epsilon: [0.1, 0.7]
         """) == ["4:18 loss.epsilon must be in [0, 0.5) for the robust loss (it divides by 1 - 2ε), got 0.7"])
         // A λ below 0 is wrong whatever the loss.
-        #expect(located("name: x\nloss: {type: dpo, lambda: -1}\n") == ["2:27 loss.lambda must be >= 0, got -1"])
+        #expect(located("name: x\nloss: {type: dpo, lambda: -1}\n") == ["2:27 loss.lambda must be in [0, 1000000], got -1"])
     }
 
     @Test func corruptionForms() throws {

@@ -2,7 +2,7 @@ import DPOPTrainer
 import Foundation
 
 /// One spec opened against a results root: what the `run`, `plan` and `status` commands work on.
-public struct ExperimentSession {
+public struct ExperimentSession: Sendable {
     public let spec: ExperimentSpec
     public let specPath: String
     public let resultsRoot: URL

@@ -29,7 +29,7 @@ public struct ComparisonRenderer {
 
     /// Template context with the same shape as a table's: `caption`, `columns`, `rows`, `notes`.
     public func view(markdown: Bool) -> [String: Any] {
-        let esc: (String) -> String = markdown ? TextFormat.markdownCell : { $0 }
+        let esc: (String) -> String = { markdown ? TextFormat.markdownCell($0) : $0 }
         var columns: [[String: Any]] = c.axes.map { ["text": esc($0), "label": esc($0), "numeric": false] }
         columns.append(["text": "pairs", "label": "pairs", "numeric": true])
         columns += c.metrics.map { m -> [String: Any] in

@@ -3,9 +3,9 @@ import Foundation
 /// A titled figure of one or more chart panels side by side (two per row), with one shared legend.
 public struct Figure {
     /// How a legend entry is drawn.
-    public enum Mark { case line, dashed, point }
+    public enum Mark: Sendable { case line, dashed, point }
 
-    public struct LegendEntry {
+    public struct LegendEntry: Sendable {
         public var label: String
         public var color: String
         public var mark: Mark

@@ -42,7 +42,7 @@ public struct TableRenderer {
     /// Template context: `caption`, `constants`, `columns` (`text`, or `label` and `metricName`; `numeric`,
     /// `align`), `rows` (`cls`, `cells` with `text`, `cls`, `title`), `notes`.
     public func view(markdown: Bool) -> [String: Any] {
-        let esc: (String) -> String = markdown ? TextFormat.markdownCell : { $0 }
+        let esc: (String) -> String = { markdown ? TextFormat.markdownCell($0) : $0 }
         var columns: [[String: Any]] = (table.rowAxes.isEmpty ? ["cells"] : table.rowAxes).map { ["text": esc($0), "label": esc($0), "numeric": false] }
         var rows: [[String: Any]] = []
 

@@ -18,8 +18,13 @@ public enum Parallel {
             body(0, 0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body(c, (count * c / chunks)..<(count * (c + 1) / chunks))
+        // The chunks write disjoint ranges of the caller's buffers; that is what makes sharing the
+        // non-Sendable body across the workers safe, and the compiler cannot see it.
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                shared.value(c, (count * c / chunks)..<(count * (c + 1) / chunks))
+            }
         }
     }
 
@@ -39,4 +44,10 @@ public enum Parallel {
             for b in owned { body(b, (count * b / blocks)..<(count * (b + 1) / blocks)) }
         }
     }
+}
+
+/// A value shared across threads on the caller's word that the threads touch disjoint data.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
