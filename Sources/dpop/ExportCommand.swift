@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output folder (tensorboard) or file (csv; - for stdout).") var out: String
 
     func run() throws {
-        let loaded = try ResultsFolder.load(path: results)
+        let loaded = try ResultsReading.load(results)
         switch format {
         case .tensorboard:
             let files = try TensorBoardExport(results: loaded).write(to: URL(fileURLWithPath: out))

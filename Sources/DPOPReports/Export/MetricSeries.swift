@@ -28,8 +28,8 @@ public struct MetricSeries: Sendable {
                 points.append(Point(step: r.step, scope: "train", metric: "loss", value: loss, elapsed: r.elapsed))
             }
             func add(_ m: PreferenceMetrics, scope: String) {
-                for name in PreferenceMetrics.names {
-                    if let v = m.value(name) { points.append(Point(step: r.step, scope: scope, metric: name, value: v, elapsed: r.elapsed)) }
+                for metric in MetricDescriptor.eval {
+                    if let v = metric.value(in: m) { points.append(Point(step: r.step, scope: scope, metric: metric.name, value: v, elapsed: r.elapsed)) }
                 }
             }
             add(r.eval, scope: "eval")

@@ -1,3 +1,4 @@
+import DPOPExperiments
 import Foundation
 
 /// Writes a results folder as TensorBoard event files: one run folder per cell with its metrics as
@@ -99,12 +100,12 @@ public struct TensorBoardExport {
         return .string(text)
     }
 
-    private func status(_ s: RunStatus) -> HParamsPluginData.Status {
+    private func status(_ s: CellStatus) -> HParamsPluginData.Status {
         switch s {
         case .completed: .success
         case .failed: .failure
         case .running: .running
-        case .interrupted: .unknown
+        case .interrupted, .pending: .unknown
         }
     }
 }
