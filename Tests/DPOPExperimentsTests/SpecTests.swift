@@ -183,6 +183,13 @@ import Testing
                 == ["2:39 data.steps only applies to the built-in arith task, and this cell reads data.path"])
     }
 
+    @Test func everyLossKeyButTheTypeIsALossParameterAndBack() {
+        let lossKeys = SpecKey.all.filter { $0.section == "loss" && $0.field != "type" }
+        #expect(lossKeys.allSatisfy { $0.lossParameter?.rawValue == $0.field })
+        #expect(Set(lossKeys.compactMap(\.lossParameter)) == Set(PreferenceLossParameter.allCases))
+        #expect(SpecKey.axis(named: "loss.type")?.lossParameter == nil && SpecKey.axis(named: "train.lr")?.lossParameter == nil)
+    }
+
     @Test func lossParametersCheckedPerCell() {
         // ε = 0.7 is fine for cdpo but not for robust; the error points at the axis value.
         #expect(located("""

@@ -226,7 +226,7 @@ import Testing
     }
 
     @Test func usedParametersAndCoding() throws {
-        #expect(PreferenceLossConfig(kind: .dpop).usedParameters == ["beta", "lambda", "placement"])
+        #expect(PreferenceLossConfig(kind: .dpop).usedParameters == [.beta, .lambda, .placement])
         #expect(PreferenceLossKind.sft.usedParameters.isEmpty)
         #expect(!PreferenceLossKind.simpo.usesReference && PreferenceLossKind.dpo.usesReference)
         let decoded = try JSONDecoder().decode(

@@ -169,12 +169,12 @@ struct CellBuilder {
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
         let used = loss.usedParameters
         let defaults = PreferenceLossConfig(kind: kind)
-        if !used.contains("beta") { loss.beta = defaults.beta }
-        if !used.contains("lambda") { loss.lambda = defaults.lambda }
-        if !used.contains("placement") { loss.placement = defaults.placement }
-        if !used.contains("epsilon") { loss.epsilon = defaults.epsilon }
-        if !used.contains("gamma") { loss.gamma = defaults.gamma }
-        if !used.contains("alpha") { loss.alpha = defaults.alpha }
+        if !used.contains(.beta) { loss.beta = defaults.beta }
+        if !used.contains(.lambda) { loss.lambda = defaults.lambda }
+        if !used.contains(.placement) { loss.placement = defaults.placement }
+        if !used.contains(.epsilon) { loss.epsilon = defaults.epsilon }
+        if !used.contains(.gamma) { loss.gamma = defaults.gamma }
+        if !used.contains(.alpha) { loss.alpha = defaults.alpha }
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue

@@ -52,9 +52,9 @@ struct SpecKey: Sendable {
         path.firstIndex(of: ".").map { String(path[path.index(after: $0)...]) } ?? path
     }
 
-    /// For `loss.beta` etc.: the name `PreferenceLossConfig.usedParameters` uses; nil for other keys.
-    var lossParameter: String? {
-        section == "loss" && field != "type" ? field : nil
+    /// For `loss.beta` etc.: the loss parameter it sets; nil for other keys (and `loss.type`).
+    var lossParameter: PreferenceLossParameter? {
+        section == "loss" ? PreferenceLossParameter(rawValue: field) : nil
     }
 
     /// The default as a located value without a position.

@@ -50,8 +50,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.alpha = alpha
     }
 
-    /// Names of the fields `kind` reads (`beta`, `lambda`, `placement`, `epsilon`, `gamma`, `alpha`).
-    public var usedParameters: Set<String> { kind.usedParameters }
+    /// The fields `kind` reads.
+    public var usedParameters: Set<PreferenceLossParameter> { kind.usedParameters }
 
     /// Throws `DPOPError.invalidSetting` naming the first parameter out of range; only parameters the kind
     /// uses are checked.
@@ -59,9 +59,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         let used = usedParameters
         let kindKey = Settings.kind.key
         try DPOPError.checkingSettings { () throws(SettingError) in
-            if used.contains("beta") { try Settings.beta.check(beta) }
-            if used.contains("lambda") { try Settings.lambda.check(lambda) }
-            if used.contains("epsilon") {
+            if used.contains(.beta) { try Settings.beta.check(beta) }
+            if used.contains(.lambda) { try Settings.lambda.check(lambda) }
+            if used.contains(.epsilon) {
                 let setting = kind == .robust ? Settings.robustEpsilon : Settings.epsilon
                 guard epsilon.isFinite, setting.range.contains(epsilon) else {
                     let why = kind == .robust ? " (it divides by 1 - 2ε)" : ""
@@ -70,8 +70,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
                                       related: [kindKey])
                 }
             }
-            if used.contains("gamma") { try Settings.gamma.check(gamma) }
-            if used.contains("alpha") { try Settings.alpha.check(alpha) }
+            if used.contains(.gamma) { try Settings.gamma.check(gamma) }
+            if used.contains(.alpha) { try Settings.alpha.check(alpha) }
         }
     }
 
