@@ -164,14 +164,15 @@ import Testing
              "b": (try Fixture.runJSON("b", values: ["loss": "dpop", "bucket": "low"], axes: axes), nil)]
         }
         // The records' order wins over the spec's and over the alphabet; no note.
-        let spec = "name: tmp\ngrid:\n  bucket: [high, low]\n  loss: [dpo, dpop]\n"
+        // Three orders that differ: records (dpop first), spec (loss before bucket, low before high), alphabetical.
+        let spec = "name: tmp\ndata: {task: arith, buckets: {low: [1, 3], high: [4, .inf]}}\ngrid:\n  loss: [dpo, dpop]\n  bucket: [low, high]\n"
         let recorded = try ExperimentResults.load(path: try Self.folder(try cells(axes), spec: spec))
         #expect(recorded.axes == ["loss", "bucket"] && recorded.values(of: "loss") == ["dpop", "dpo"] && recorded.values(of: "bucket") == ["low", "high"])
         #expect(recorded.notes.isEmpty)
         // Older records without it: the saved spec, read by the spec reader, and a note saying so.
         let older = try ExperimentResults.load(path: try Self.folder(try cells(nil), spec: spec))
-        #expect(older.axes == ["bucket", "loss"] && older.values(of: "bucket") == ["high", "low"])
-        #expect(older.notes.count == 1 && older.notes[0].contains("2 of 2 cells") && older.notes[0].contains("spec.yaml"))
+        #expect(older.axes == ["loss", "bucket"] && older.values(of: "loss") == ["dpo", "dpop"] && older.values(of: "bucket") == ["low", "high"])
+        #expect(older.notes.count == 1 && older.notes[0].contains("2 of 2 cells") && older.notes[0].contains("it is taken from \(older.root)/spec.yaml"))
         // No readable spec either: sorted, and the note says why.
         let unsorted = try ExperimentResults.load(path: try Self.folder(try cells(nil), spec: "name: tmp\ngrid: 3\n"))
         #expect(unsorted.axes == ["bucket", "loss"] && unsorted.values(of: "bucket") == ["high", "low"])

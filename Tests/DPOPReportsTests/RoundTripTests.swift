@@ -78,3 +78,23 @@ import Testing
         #expect(md.contains("| loss | bucket | n | Δw (logps/chosen_delta) | reward acc. (rewards/accuracies) |"))
     }
 }
+
+/// The committed results/ (recorded before run.json kept the axis order) still read and render as committed.
+@Suite struct CommittedResultsTests {
+    static let resultsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("results")
+
+    @Test(arguments: ["quickstart", "edit-distance"])
+    func rendersTheCommittedTable(_ name: String) throws {
+        let folder = Self.resultsRoot.appendingPathComponent(name)
+        let results = try ExperimentResults.load(path: folder.path)
+        #expect(results.damaged.isEmpty && !results.runs.isEmpty)
+        // Older records: the order comes from the saved spec, and a note says so.
+        let record = try String(contentsOf: folder.appendingPathComponent("runs/\(results.runs[0].id)/run.json"), encoding: .utf8)
+        if !record.contains("\"axes\"") {
+            #expect(results.notes.count == 1 && results.notes[0].contains("spec.yaml"))
+        }
+        let table = try TableRenderer(table: try ComparisonTable.build(results), templates: .builtIn()).render(.md)
+        #expect(table == (try String(contentsOf: folder.appendingPathComponent("table.md"), encoding: .utf8)))
+    }
+}
