@@ -50,12 +50,12 @@ import Testing
     @Test func mutatedSpecsValidateOrFailWithAnError() {
         var rng = SplitMix64(seed: 20261201)
         var parsed = 0, refused = 0
-        for round in 0..<2000 {
+        for round in 0..<1200 {
             var text = Self.shippedSpecs[round % Self.shippedSpecs.count]
             for _ in 0...(rng.next() % 3) { text = Self.mutate(text, &rng) }
             do {
                 let spec = try SpecLoader.parse(text, file: "fuzz.yaml")
-                for cell in spec.cells() { _ = cell.config.canonicalJSON() }
+                for cell in spec.cells().prefix(16) { _ = cell.config.canonicalJSON() }
                 parsed += 1
             } catch {
                 refused += 1
