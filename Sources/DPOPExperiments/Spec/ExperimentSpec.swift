@@ -6,17 +6,21 @@ public struct ExperimentSpec: Sendable {
     public var description: String
     /// The spec's path as given to the loader.
     public var file: String
-    /// The YAML exactly as read.
+    /// The YAML exactly as read; with overrides, the effective spec (the file's tree with them applied).
     public var text: String
+    /// The command-line overrides applied to the file, as typed.
+    public var overrides: [String]
     /// Names of the axes whose values differ between cells, in spec order (a `seed` axis when there are several seeds).
     public var axes: [String]
     private let grid: [GridCell]
 
-    init(name: String, description: String, file: String, text: String, axes: [String], cells: [GridCell]) {
+    init(name: String, description: String, file: String, text: String, overrides: [String] = [],
+         axes: [String], cells: [GridCell]) {
         self.name = name
         self.description = description
         self.file = file
         self.text = text
+        self.overrides = overrides
         self.axes = axes
         self.grid = cells
     }
