@@ -74,6 +74,7 @@ public struct CellRunner {
         record.finished = iso.string(from: Date())
         record.peakMemoryMB = PeakMemory.megabytes
         record.threads = Parallel.workers
+        record.overrides = spec.overrides.isEmpty ? nil : spec.overrides
         record.seconds = Date().timeIntervalSince(started)
         try store.write(record, into: work)
         try store.publish(workDirectory: work, id: cell.id)

@@ -26,6 +26,8 @@ public final class LocalScheduler {
     let resultsRoot: URL
     let store: ResultsStore
     let options: Options
+    /// The spec's command-line overrides, passed on to every child.
+    public var overrides: [String] = []
     /// Progress output: (text, isStatusLine). Status lines may be redrawn in place.
     public var output: (String, Bool) -> Void = { text, _ in print(text) }
 
@@ -129,7 +131,7 @@ public final class LocalScheduler {
         handle.write(Data("==== \(ISO8601DateFormatter().string(from: Date())) dpop run --cell \(cell.id)\n".utf8))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = CellInvocation(specPath: specPath, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
+        p.arguments = CellInvocation(specPath: specPath, overrides: overrides, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
                                      retryFailed: options.retryFailed, force: options.force).arguments
         p.standardOutput = handle
         p.standardError = handle

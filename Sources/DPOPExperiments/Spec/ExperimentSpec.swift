@@ -6,18 +6,22 @@ public struct ExperimentSpec: Sendable {
     public var description: String
     /// The spec's path as given to the loader.
     public var file: String
-    /// The YAML exactly as read.
+    /// The YAML exactly as read; with overrides, the effective spec (the file's tree with them applied).
     public var text: String
+    /// The command-line overrides applied to the file, as typed.
+    public var overrides: [String]
     /// The axes whose values differ between cells, each with the values cells take, in spec order (a `seed`
     /// axis when there are several seeds); every cell's `run.json` records them.
     public var axisValues: [AxisValues]
     private let grid: [GridCell]
 
-    init(name: String, description: String, file: String, text: String, axisValues: [AxisValues], cells: [GridCell]) {
+    init(name: String, description: String, file: String, text: String, overrides: [String] = [],
+         axisValues: [AxisValues], cells: [GridCell]) {
         self.name = name
         self.description = description
         self.file = file
         self.text = text
+        self.overrides = overrides
         self.axisValues = axisValues
         self.grid = cells
     }

@@ -37,4 +37,6 @@ public struct RunRecord: Codable, Sendable {
     public var threads: Int?
     /// Step at which an interrupted or failed cell stopped, when known.
     public var stoppedAtStep: Int?
+    /// Command-line overrides the cell's spec was run with (absent when none).
+    public var overrides: [String]?
 }
