@@ -93,6 +93,10 @@ def main(results, export):
         for axis in axes:
             if axis not in values:
                 continue
+            if values[axis] == "-":  # does not apply to this cell: no value in its session
+                if axis in start.session_start_info.hparams:
+                    fail(f"{cell}: hparam {axis} is set for a cell it does not apply to")
+                continue
             v = start.session_start_info.hparams[axis]
             got = v.string_value if v.HasField("string_value") else v.number_value
             want = values[axis] if v.HasField("string_value") else float(values[axis])

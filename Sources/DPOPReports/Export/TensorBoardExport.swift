@@ -28,7 +28,8 @@ public struct TensorBoardExport {
 
         let axes = results.varyingAxes
         let hyperparameters = axes.map { axis in
-            HParamsPluginData.Hyperparameter(name: axis, values: results.values(of: axis).map { value(axis: axis, $0) })
+            HParamsPluginData.Hyperparameter(name: axis, values: results.values(of: axis)
+                .filter { $0 != GridCell.notApplicable }.map { value(axis: axis, $0) })
         }
         var metricTags: [String] = []
         for run in runs {
@@ -48,7 +49,10 @@ public struct TensorBoardExport {
             let runFolder = folder.appendingPathComponent(runFolderName(run))
             try create(runFolder)
             let series = MetricSeries(run.history)
-            let hparams = axes.compactMap { axis in run.values[axis].map { (name: axis, value: value(axis: axis, $0)) } }
+            // A setting that does not apply to the cell (λ of a dpo cell) is left out of its session.
+            let hparams = axes.compactMap { axis in
+                run.values[axis].flatMap { $0 == GridCell.notApplicable ? nil : (name: axis, value: value(axis: axis, $0)) }
+            }
             var events = [
                 TensorBoardEvent.fileVersion(wallTime: start),
                 TensorBoardEvent.pluginSummary(wallTime: start, tag: HParamsPluginData.sessionStartTag,
@@ -95,7 +99,7 @@ public struct TensorBoardExport {
 
     /// An axis value as a number when every value of the axis is one, so the dashboard sorts numerically.
     private func value(axis: String, _ text: String) -> HParamsPluginData.Value {
-        let all = results.values(of: axis)
+        let all = results.values(of: axis).filter { $0 != GridCell.notApplicable }
         if all.allSatisfy({ Double($0) != nil }), let x = Double(text) { return .number(x) }
         return .string(text)
     }
