@@ -27,6 +27,77 @@ import Testing
         for i in 0..<dbF.count { #expect(abs(dbF[i] - dbS[i]) < 1e-4) }
     }
 
+    /// The forward by sequence (the model's path) against naive loops: real rows match, padding rows
+    /// are exactly the bias (0 without one), with a sequence longer than one block and an empty one.
+    @Test(arguments: [true, false])
+    func matmulBySequenceMatchesNaiveAndSetsPaddingToTheBias(bias: Bool) {
+        let T = SequenceRows.blockRows + 9, C = 13, OC = 11
+        let rows = SequenceRows(B: 4, T: T, lengths: [T, 5, 0, SequenceRows.blockRows + 1])
+        #expect(rows.blocks.count == 5)
+        let N = rows.rowCount
+        let inp = GradientCheck.random(N * C, seed: 31), w = GradientCheck.random(OC * C, seed: 32)
+        let b = bias ? GradientCheck.random(OC, seed: 33) : nil
+        var fast = GradientCheck.random(N * OC, seed: 34, scale: 100), slow = fast
+        Matmul.forward(out: &fast, inp: inp, weight: w, bias: b, rows: rows, C: C, OC: OC)
+        NaiveMatmul.forward(out: &slow, inp: inp, weight: w, bias: b, rows: rows, C: C, OC: OC)
+        for i in 0..<fast.count { #expect(abs(fast[i] - slow[i]) < 1e-5) }
+        for seq in 0..<rows.B {
+            for r in rows.padding(seq) {
+                for o in 0..<OC { #expect(fast[r * OC + o] == (b?[o] ?? 0)) }
+            }
+        }
+    }
+
+    /// Attention by sequence against naive loops on the real rows; padding rows of the output and of
+    /// the overwritten input gradient are 0.
+    @Test func attentionBySequenceMatchesNaiveAndZeroesPadding() {
+        let T = 9, C = 12, NH = 3
+        let rows = SequenceRows(B: 3, T: T, lengths: [9, 4, 0])
+        let qkv = GradientCheck.random(rows.rowCount * 3 * C, seed: 41, scale: 2)
+        let dout = GradientCheck.random(rows.rowCount * C, seed: 42)
+        var out1 = GradientCheck.random(rows.rowCount * C, seed: 43, scale: 100), out2 = out1
+        var att1 = [Float](repeating: 0, count: rows.B * NH * T * T), att2 = att1
+        Attention.forward(out: &out1, att: &att1, qkv: qkv, rows: rows, C: C, NH: NH)
+        NaiveAttention.forward(out: &out2, att: &att2, qkv: qkv, rows: rows, C: C, NH: NH)
+        for i in 0..<out1.count { #expect(abs(out1[i] - out2[i]) < 1e-5) }
+        for b in 0..<rows.B { for r in rows.padding(b) { #expect(out1[(r * C)..<((r + 1) * C)].allSatisfy { $0 == 0 }) } }
+        var d1 = GradientCheck.random(qkv.count, seed: 44, scale: 100), d2 = [Float](repeating: 0, count: qkv.count)
+        var scratch = [Float](repeating: 0, count: Parallel.maxWorkers * T * T)
+        Attention.backward(accumulate: false, dqkv: &d1, dout: dout, qkv: qkv, att: att1, scratch: &scratch, rows: rows, C: C, NH: NH)
+        NaiveAttention.backward(dqkv: &d2, dout: dout, qkv: qkv, att: att2, scratch: &scratch, rows: rows, C: C, NH: NH)
+        for i in 0..<d1.count { #expect(abs(d1[i] - d2[i]) < 1e-4) }
+        for b in 0..<rows.B { for r in rows.padding(b) { #expect(d1[(r * 3 * C)..<((r + 1) * 3 * C)].allSatisfy { $0 == 0 }) } }
+    }
+
+    /// A sequence's rows out of the forward products are the same floats alone and in a batch with
+    /// other sequences, more padding and another position: the cut follows the sequence.
+    @Test func productsGiveASequenceTheSameFloatsInAnyBatch() {
+        let C = 16, OC = 48, NH = 2, n = 37
+        let seq = GradientCheck.random(n * 3 * C, seed: 51)
+        let w = GradientCheck.random(OC * C, seed: 52), bias = GradientCheck.random(OC, seed: 53)
+        func run(B: Int, T: Int, at slot: Int, lengths: [Int]) -> (product: [Float], attention: [Float]) {
+            var qkv = GradientCheck.random(B * T * 3 * C, seed: 54)
+            for i in 0..<(n * 3 * C) { qkv[slot * T * 3 * C + i] = seq[i] }
+            let rows = SequenceRows(B: B, T: T, lengths: lengths)
+            var out = [Float](repeating: 0, count: B * T * OC)
+            // the q part of qkv as a (B·T, C) input with row stride 3C is not what Matmul takes; copy it
+            let inp = (0..<(B * T)).flatMap { r in qkv[(r * 3 * C)..<(r * 3 * C + C)] }
+            Matmul.forward(out: &out, inp: inp, weight: w, bias: bias, rows: rows, C: C, OC: OC)
+            var atty = [Float](repeating: 0, count: B * T * C), att = [Float](repeating: 0, count: B * NH * T * T)
+            Attention.forward(out: &atty, att: &att, qkv: qkv, rows: rows, C: C, NH: NH)
+            return (Array(out[(slot * T * OC)..<(slot * T * OC + n * OC)]), Array(atty[(slot * T * C)..<(slot * T * C + n * C)]))
+        }
+        let alone = run(B: 1, T: n, at: 0, lengths: [n])
+        for (B, T, slot, lengths) in [(5, 60, 3, [60, 12, 59, n + 1, n + 2]), (9, 41, 0, [n] + Array(repeating: 41, count: 8)),
+                                      (3, 200, 2, [200, 150, n])] {
+            var lengths = lengths
+            lengths[slot] = n
+            let other = run(B: B, T: T, at: slot, lengths: lengths)
+            #expect(other.product.map(\.bitPattern) == alone.product.map(\.bitPattern), "product, B \(B) T \(T) slot \(slot)")
+            #expect(other.attention.map(\.bitPattern) == alone.attention.map(\.bitPattern), "attention, B \(B) T \(T) slot \(slot)")
+        }
+    }
+
     /// The row-split weight gradient (the model's path) against naive loops, with enough rows that
     /// several workers each add a partial sum, for odd sizes and with and without a bias.
     @Test(arguments: [(N: 4100, C: 13, OC: 11, bias: true), (N: 1030, C: 8, OC: 5, bias: false), (N: 600, C: 8, OC: 5, bias: true), (N: 40, C: 3, OC: 7, bias: true)])

@@ -88,6 +88,28 @@ import Testing
         #expect(dpop.last!.eval.logpsChosenDelta > -0.5)
     }
 
+    /// `--batch` beyond the training split trains on the whole split each step, and no arena is
+    /// sized by the flag (`--batch 100000` on 50 pairs tried to allocate 230 GB): the run's models
+    /// are sized by the pairs, and an arena holds only the rows of the batches actually run.
+    @Test func aBatchLargerThanTheSplitIsSizedByThePairs() throws {
+        let pairs = try Self.pairs(16)
+        var huge = Self.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 2)
+        huge.sft.batch = 100_000
+        huge.train.batch = 100_000
+        let split = pairs.split(evalFraction: huge.evalFraction, seed: huge.splitSeed).train.count
+        var exact = huge
+        exact.sft.batch = split
+        exact.train.batch = split
+        let a = try PreferenceRun(config: huge, pairs: pairs).run().map { var r = $0; r.elapsed = 0; return r }
+        let b = try PreferenceRun(config: exact, pairs: pairs).run().map { var r = $0; r.elapsed = 0; return r }
+        #expect(a.count == 2 && a.last!.eval.loss != a.first!.eval.loss)
+        #expect(a == b)
+        let model = try GPTModel(config: Self.config, maxBatch: 100_000, maxSequence: Self.config.contextLength)
+        let scored = SequenceScorer.score(model, pairs.map { PreparedPair($0, buckets: nil).chosen })
+        #expect(scored.sums.count == 16)
+        #expect(model.acts.maxBatch == 16)
+    }
+
     @Test func pairLineNumbersSkipBlankLines() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-lines-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: url) }

@@ -2,20 +2,46 @@ import CBLAS
 
 /// Linear layer out = inp · Wᵀ + bias through `cblas_sgemm`; W is stored (OC, C) as in llm.c.
 ///
-/// The products are split over rows into `Parallel.workers` single-threaded sgemm calls: OpenBLAS's
-/// own threads spin between calls and fought the row-parallel kernels for the two cores.
+/// The products are split over rows into single-threaded sgemm calls run on `Parallel.workers`
+/// workers: OpenBLAS's own threads spin between calls and fought the row-parallel kernels for the
+/// two cores.
 public enum Matmul {
     /// Makes OpenBLAS single-threaded once, before the first product.
     static let singleThreadedBLAS: Void = BLASThreads.set(1)
 
-    /// Row blocks of an N-row product: fixed by N, not by the thread count, because OpenBLAS's result
-    /// for a row depends on how many rows share its call (measured: a third of the outputs of a
-    /// 1024-row product differ in the last bit when it is cut in two), and a cell's numbers must not
-    /// depend on `--threads` or `--jobs`.
+    /// Row blocks of an N-row backward product: fixed by N, not by the thread count, because
+    /// OpenBLAS's result for a row depends on how many rows share its call (measured: a third of the
+    /// outputs of a 1024-row product differ in the last bit when it is cut in two), and a cell's
+    /// numbers must not depend on `--threads` or `--jobs`. The forward cuts by sequence instead.
     @inline(__always)
     static func rowBlocks(_ N: Int) -> Int { Parallel.blockCount(N, minimumPerBlock: 256) }
 
-    /// out = inp · Wᵀ + bias
+    /// out = inp · Wᵀ + bias on the real rows of `rows`, one sgemm call per block of `rows.blocks`,
+    /// so a sequence's outputs are the same floats whatever batch it is in; padding rows get the bias
+    /// (0 without one), as if their input were zero.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>,     // (B, T, OC)
+        inp: UnsafePointer<Float>,            // (B, T, C)
+        weight: UnsafePointer<Float>,         // (OC, C)
+        bias: UnsafePointer<Float>?,          // (OC)
+        rows: SequenceRows, C: Int, OC: Int
+    ) {
+        _ = singleThreadedBLAS
+        let blocks = rows.blocks
+        Parallel.forChunks(blocks.count) { _, owned in
+            for block in blocks[owned] {
+                let o = out + block.lowerBound * OC
+                if let bias {
+                    for r in 0..<block.count { (o + r * OC).update(from: bias, count: OC) }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(block.count), Int32(OC), Int32(C),
+                            1, inp + block.lowerBound * C, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, o, Int32(OC))
+            }
+        }
+        fillPadding(out, with: bias, rows: rows, OC: OC)
+    }
+
+    /// out = inp · Wᵀ + bias for N rows of one sequence.
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (N, OC)
         inp: UnsafePointer<Float>,            // (N, C)
@@ -23,14 +49,16 @@ public enum Matmul {
         bias: UnsafePointer<Float>?,          // (OC)
         N: Int, C: Int, OC: Int
     ) {
-        _ = singleThreadedBLAS
-        Parallel.forBlocks(N, blocks: rowBlocks(N)) { _, rows in
-            let o = out + rows.lowerBound * OC
-            if let bias {
-                for r in 0..<rows.count { (o + r * OC).update(from: bias, count: OC) }
+        forward(out: out, inp: inp, weight: weight, bias: bias, rows: SequenceRows(B: 1, T: N), C: C, OC: OC)
+    }
+
+    /// Sets every padding row of `out` to `bias` (0 without one).
+    static func fillPadding(_ out: UnsafeMutablePointer<Float>, with bias: UnsafePointer<Float>?, rows: SequenceRows, OC: Int) {
+        guard rows.hasPadding else { return }
+        for b in 0..<rows.B {
+            for r in rows.padding(b) {
+                if let bias { (out + r * OC).update(from: bias, count: OC) } else { (out + r * OC).update(repeating: 0, count: OC) }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(OC), Int32(C),
-                        1, inp + rows.lowerBound * C, Int32(C), weight, Int32(C), bias == nil ? 0 : 1, o, Int32(OC))
         }
     }
 
@@ -120,17 +148,30 @@ public enum Matmul {
 
 /// The reference the BLAS path is tested against: plain loops, same contract as `Matmul`.
 public enum NaiveMatmul {
-    /// out = inp · Wᵀ + bias
+    /// out = inp · Wᵀ + bias on the real rows of `rows`; padding rows get the bias (0 without one).
+    public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               rows: SequenceRows, C: Int, OC: Int) {
+        for b in 0..<rows.B {
+            for t in 0..<rows.T {
+                let n = b * rows.T + t
+                let real = t < rows.lengths[b]
+                for o in 0..<OC {
+                    var acc: Float = bias?[o] ?? 0
+                    if real {
+                        for i in 0..<C { acc += inp[n * C + i] * weight[o * C + i] }
+                    }
+                    out[n * OC + o] = acc
+                }
+            }
+        }
+    }
+
+    /// out = inp · Wᵀ + bias for N rows of one sequence.
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                N: Int, C: Int, OC: Int) {
-        for n in 0..<N {
-            for o in 0..<OC {
-                var acc: Float = bias?[o] ?? 0
-                for i in 0..<C { acc += inp[n * C + i] * weight[o * C + i] }
-                out[n * OC + o] = acc
-            }
-        }
+        forward(out: out, inp: inp, weight: weight, bias: bias, rows: SequenceRows(B: 1, T: N), C: C, OC: OC)
     }
 
     /// dinp += dout · W, dweight += doutᵀ · inp, dbias += Σ_rows dout.

@@ -2,14 +2,16 @@ import Foundation
 
 /// Reference causal attention in plain loops; `Attention` (the sgemm path) is tested against it.
 public enum NaiveAttention {
-    /// For each (b, h): att = softmax(q kᵀ / √hs) with the causal mask, out = att · v.
-    /// Only the lower triangle of `att` is written and read.
+    /// For each (b, h): att = softmax(q kᵀ / √hs) with the causal mask, out = att · v, on each
+    /// sequence's real positions; padding rows of `out` are 0. Only the lower triangle of `att` is
+    /// written and read.
     public static func forward(
         out: UnsafeMutablePointer<Float>,     // (B, T, C)
         att: UnsafeMutablePointer<Float>,     // (B, NH, T, T)
         qkv: UnsafePointer<Float>,            // (B, T, 3C): q, k, v each (NH, hs)
-        B: Int, T: Int, C: Int, NH: Int
+        rows: SequenceRows, C: Int, NH: Int
     ) {
+        let B = rows.B, T = rows.T
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let C3 = 3 * C
@@ -18,6 +20,10 @@ public enum NaiveAttention {
                 let t = index % T
                 let h = (index / T) % NH
                 let b = index / (T * NH)
+                if t >= rows.lengths[b] {
+                    (out + b * T * C + t * C + h * hs).update(repeating: 0, count: hs)
+                    continue
+                }
                 let q = qkv + b * T * C3 + t * C3 + h * hs
                 let row = att + ((b * NH + h) * T + t) * T
                 var maxv = -Float.greatestFiniteMagnitude
@@ -48,7 +54,13 @@ public enum NaiveAttention {
         }
     }
 
-    /// Accumulates dqkv from dout. `scratch` holds maxWorkers × T floats for the rows of datt.
+    /// B sequences of T positions each, none padded.
+    public static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+                               B: Int, T: Int, C: Int, NH: Int) {
+        forward(out: out, att: att, qkv: qkv, rows: SequenceRows(B: B, T: T), C: C, NH: NH)
+    }
+
+    /// Accumulates dqkv from dout over each sequence's real positions. `scratch` holds maxWorkers × T floats for the rows of datt.
     /// Parallel over (b, h): every (b, h) writes a disjoint slice of dqkv.
     public static func backward(
         dqkv: UnsafeMutablePointer<Float>,    // (B, T, 3C)
@@ -56,8 +68,9 @@ public enum NaiveAttention {
         qkv: UnsafePointer<Float>,            // (B, T, 3C)
         att: UnsafePointer<Float>,            // (B, NH, T, T)
         scratch: UnsafeMutablePointer<Float>, // (maxWorkers, T)
-        B: Int, T: Int, C: Int, NH: Int
+        rows: SequenceRows, C: Int, NH: Int
     ) {
+        let B = rows.B, T = rows.T
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
         let C3 = 3 * C
@@ -67,7 +80,7 @@ public enum NaiveAttention {
                 let h = bh % NH
                 let b = bh / NH
                 let base = b * T * C3 + h * hs
-                for t in 0..<T {
+                for t in 0..<rows.lengths[b] {
                     let row = att + (bh * T + t) * T
                     let d = dout + b * T * C + t * C + h * hs
                     // datt[t2] = dout_t · v_t2 ; dv_t2 += att[t,t2] · dout_t
@@ -99,5 +112,11 @@ public enum NaiveAttention {
                 }
             }
         }
+    }
+
+    /// B sequences of T positions each, none padded.
+    public static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+                                att: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int) {
+        backward(dqkv: dqkv, dout: dout, qkv: qkv, att: att, scratch: scratch, rows: SequenceRows(B: B, T: T), C: C, NH: NH)
     }
 }

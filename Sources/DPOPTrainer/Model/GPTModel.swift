@@ -4,7 +4,8 @@ import Foundation
 ///
 /// One forward computes logits, per-token and per-sequence log-probs of masked targets; one backward
 /// takes an arbitrary gradient on each sequence's summed log-prob (the preference losses need
-/// exactly that) and accumulates parameter gradients.
+/// exactly that) and accumulates parameter gradients. A sequence's forward numbers are the same
+/// floats whatever other sequences share its batch and wherever it sits (see `SequenceRows`).
 public final class GPTModel {
     public let config: GPTConfig
     public let layout: ParameterLayout
@@ -13,13 +14,22 @@ public final class GPTModel {
     /// Gradients, same layout as `parameters`; backward accumulates into them.
     public let gradients: UnsafeMutablePointer<Float>
     /// Largest batch and sequence length a forward may use.
-    public var maxBatch: Int { acts.maxBatch }
-    public var maxSequence: Int { acts.maxSequence }
-    let acts: ActivationArena
+    public let maxBatch: Int
+    public let maxSequence: Int
+    /// Activations, sized for the largest batch a forward has run (at most `maxBatch`): an arena
+    /// sized by a flag rather than by the data tried 230 GB for `--batch 100000` on 50 pairs.
+    private var arena: ActivationArena?
+    var acts: ActivationArena {
+        guard let arena else { preconditionFailure("GPTModel's activations are read before any forward") }
+        return arena
+    }
+    /// Sequence boundaries of the last forward.
+    private(set) var rows = SequenceRows(B: 1, T: 1)
     private(set) var lastBatch = 0
     private(set) var lastSequence = 0
 
-    /// Allocates every arena once; nothing is allocated by forward or backward afterwards.
+    /// Allocates the parameters; the activation arena is allocated by the first forward and again
+    /// only when a larger batch comes, so steady-state forwards and backwards allocate nothing large.
     public init(config: GPTConfig, maxBatch: Int, maxSequence: Int) throws {
         try config.validate()
         guard maxSequence >= 1, maxSequence <= config.contextLength else {
@@ -34,7 +44,8 @@ public final class GPTModel {
         parameters.initialize(repeating: 0, count: layout.count)
         gradients = .allocate(capacity: layout.count)
         gradients.initialize(repeating: 0, count: layout.count)
-        acts = ActivationArena(config: config, maxBatch: maxBatch, maxSequence: maxSequence)
+        self.maxBatch = maxBatch
+        self.maxSequence = maxSequence
     }
 
     deinit {
@@ -98,19 +109,28 @@ public final class GPTModel {
 
     /// Runs the model on `tokens` (B, T); with targets and a mask (both (B, T)) also computes
     /// target log-probs. Masked-out rows skip the softmax. Pass `targets: nil` for logits only.
+    /// `lengths` (B) are the sequences' real positions (all T when nil): positions at or past a
+    /// sequence's length are padding, never scored, and their activations are fixed values.
     public func forward(tokens: UnsafePointer<Int32>, targets: UnsafePointer<Int32>?,
-                        mask: UnsafePointer<Float>?, B: Int, T: Int) {
-        precondition(B >= 1 && B <= acts.maxBatch && T >= 1 && T <= acts.maxSequence,
-                     "forward(B: \(B), T: \(T)) exceeds the arena (\(acts.maxBatch), \(acts.maxSequence))")
+                        mask: UnsafePointer<Float>?, lengths: UnsafePointer<Int32>? = nil, B: Int, T: Int) {
+        precondition(B >= 1 && B <= maxBatch && T >= 1 && T <= maxSequence,
+                     "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(maxSequence))")
+        if (arena?.maxBatch ?? 0) < B {
+            arena = nil // the old one goes before the new one is allocated
+            arena = ActivationArena(config: config, maxBatch: B, maxSequence: maxSequence)
+        }
         let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
         let BT = B * T
         let p = parameters, lay = layout, a = acts
         lastBatch = B
         lastSequence = T
+        rows.set(B: B, T: T, lengths: lengths)
+        let rows = rows
         a.tokens.update(from: tokens, count: BT)
         if let targets, let mask {
             a.targets.update(from: targets, count: BT)
             a.mask.update(from: mask, count: BT)
+            for b in 0..<B { (a.mask + b * T + rows.lengths[b]).update(repeating: 0, count: T - rows.lengths[b]) }
         } else {
             a.targets.update(repeating: 0, count: BT)
             a.mask.update(repeating: 0, count: BT)
@@ -132,24 +152,24 @@ public final class GPTModel {
             LayerNorm.forward(out: ln1, mean: ln1Mean, rstd: ln1Rstd, inp: residual,
                               weight: p + lay.ln1w.offset + l * C, bias: p + lay.ln1b.offset + l * C, N: BT, C: C)
             Matmul.forward(out: qkv, inp: ln1, weight: p + lay.qkvw.offset + l * 3 * C * C,
-                           bias: p + lay.qkvb.offset + l * 3 * C, N: BT, C: C, OC: 3 * C)
-            Attention.forward(out: atty, att: att, qkv: qkv, B: B, T: T, C: C, NH: NH)
+                           bias: p + lay.qkvb.offset + l * 3 * C, rows: rows, C: C, OC: 3 * C)
+            Attention.forward(out: atty, att: att, qkv: qkv, rows: rows, C: C, NH: NH)
             Matmul.forward(out: attproj, inp: atty, weight: p + lay.attprojw.offset + l * C * C,
-                           bias: p + lay.attprojb.offset + l * C, N: BT, C: C, OC: C)
+                           bias: p + lay.attprojb.offset + l * C, rows: rows, C: C, OC: C)
             Residual.forward(out: residual2, a: residual, b: attproj, N: BT * C)
             LayerNorm.forward(out: ln2, mean: ln2Mean, rstd: ln2Rstd, inp: residual2,
                               weight: p + lay.ln2w.offset + l * C, bias: p + lay.ln2b.offset + l * C, N: BT, C: C)
             Matmul.forward(out: fch, inp: ln2, weight: p + lay.fcw.offset + l * 4 * C * C,
-                           bias: p + lay.fcb.offset + l * 4 * C, N: BT, C: C, OC: 4 * C)
+                           bias: p + lay.fcb.offset + l * 4 * C, rows: rows, C: C, OC: 4 * C)
             GELU.forwardKeepingDerivative(out: fchGelu, derivative: fch, inp: fch, N: BT * 4 * C)
             Matmul.forward(out: fcproj, inp: fchGelu, weight: p + lay.fcprojw.offset + l * C * 4 * C,
-                           bias: p + lay.fcprojb.offset + l * C, N: BT, C: 4 * C, OC: C)
+                           bias: p + lay.fcprojb.offset + l * C, rows: rows, C: 4 * C, OC: C)
             Residual.forward(out: residual3, a: residual2, b: fcproj, N: BT * C)
         }
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last,
                           weight: p + lay.lnfw.offset, bias: p + lay.lnfb.offset, N: BT, C: C)
-        Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, N: BT, C: C, OC: V)
+        Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, rows: rows, C: C, OC: V)
         CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
                              targets: a.targets, mask: a.mask, B: B, T: T, V: V)
     }
@@ -212,7 +232,7 @@ public final class GPTModel {
                             dbias: g + lay.attprojb.offset + l * C, dout: a.dresidual, inp: atty,
                             weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: C)
             Attention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
-                               B: B, T: T, C: C, NH: NH)
+                               rows: rows, C: C, NH: NH)
             Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
                             dbias: g + lay.qkvb.offset + l * 3 * C, dout: a.dqkv, inp: ln1,
                             weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: 3 * C)

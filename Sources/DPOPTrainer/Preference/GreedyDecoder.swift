@@ -11,10 +11,12 @@ public enum GreedyDecoder {
         let V = model.config.vocabSize
         let limit = model.maxSequence
         var results: [[Int32]] = Array(repeating: [], count: prompts.count)
-        var batch = SequenceBatch(maxBatch: model.maxBatch, maxSequence: limit)
+        guard !prompts.isEmpty else { return results }
+        let batchRows = min(model.maxBatch, prompts.count)
+        var batch = SequenceBatch(maxBatch: batchRows, maxSequence: limit)
         var start = 0
         while start < prompts.count {
-            let rows = Array(start..<min(prompts.count, start + model.maxBatch))
+            let rows = Array(start..<min(prompts.count, start + batchRows))
             // Current text of each row (prompt + generated) and whether it is finished.
             var texts = rows.map { prompts[$0] }
             var done = [Bool](repeating: false, count: rows.count)

@@ -27,7 +27,9 @@ public final class PreferenceRun {
 
     /// Trains the SFT reference on prompt + chosen of the training split; returns it.
     public func trainReference(on train: [PreparedPair]) throws -> GPTModel {
-        let reference = try GPTModel(config: config.model, maxBatch: max(config.sft.batch, 2 * config.train.batch),
+        // Scoring works with any arena, so the SFT batch sizes it; the arena itself grows only to
+        // the batches actually run (min(batch, sequences)).
+        let reference = try GPTModel(config: config.model, maxBatch: max(1, min(config.sft.batch, train.count)),
                                      maxSequence: config.model.contextLength)
         reference.initializeGPT2(seed: config.sft.seed)
         let trainer = SFTTrainer(model: reference, config: config.sft)
@@ -97,7 +99,7 @@ public final class PreferenceRun {
             log("bucket \(only): \(train.count) train / \(eval.count) eval pairs")
         }
 
-        let policy = try GPTModel(config: config.model, maxBatch: max(2 * config.train.batch, 2),
+        let policy = try GPTModel(config: config.model, maxBatch: 2 * max(1, min(config.train.batch, train.count)),
                                   maxSequence: config.model.contextLength)
         policy.copyParameters(from: reference)
         let evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,

@@ -19,9 +19,8 @@ public final class PreferenceTrainer {
     /// Asked before every step; a signal number stops training with `DPOPError.interrupted`.
     public var stopRequested: () -> Int32? = { Interruption.requested }
 
-    /// `policy` needs an arena of at least 2·batch rows.
+    /// `policy` needs an arena of at least 2·min(batch, training pairs) rows.
     public init(policy: GPTModel, loss: PreferenceLossConfig, config: PreferenceTrainConfig) {
-        precondition(policy.maxBatch >= 2 * config.batch, "policy arena holds \(policy.maxBatch) rows, needs \(2 * config.batch)")
         self.policy = policy
         self.loss = loss
         self.config = config
@@ -36,8 +35,10 @@ public final class PreferenceTrainer {
         let schedule = LearningRateSchedule(peak: config.lr, warmupSteps: config.warmupSteps,
                                             totalSteps: config.steps, decay: config.decay)
         var sampler = EpochSampler(count: train.count, seed: config.seed &+ 0x5EED)
-        var batch = SequenceBatch(maxBatch: 2 * config.batch, maxSequence: policy.maxSequence)
+        // A batch larger than the split is the whole split: sized by the pairs, not by the flag.
         let B = min(config.batch, train.count)
+        precondition(policy.maxBatch >= 2 * B, "policy arena holds \(policy.maxBatch) rows, needs \(2 * B)")
+        var batch = SequenceBatch(maxBatch: 2 * B, maxSequence: policy.maxSequence)
         var rows: [TrainingSequence] = []
         rows.reserveCapacity(2 * B)
         var picked = [Int](repeating: 0, count: B)

@@ -1,4 +1,5 @@
-/// Scores many sequences with a model, forward only, in batches that fit its arena.
+/// Scores many sequences with a model, forward only, in batches that fit its arena. A sequence's
+/// scores do not depend on the batch size or on its neighbours, so the cut is free.
 public enum SequenceScorer {
     /// Summed masked log-prob of every sequence and, when `keepTokens`, the per-token log-probs of
     /// its scored targets (in order).
@@ -7,10 +8,12 @@ public enum SequenceScorer {
         var sums: [Double] = []
         var tokens: [[Float]] = []
         sums.reserveCapacity(sequences.count)
-        var batch = SequenceBatch(maxBatch: model.maxBatch, maxSequence: model.maxSequence)
+        guard !sequences.isEmpty else { return ([], []) }
+        let rows = min(model.maxBatch, sequences.count)
+        var batch = SequenceBatch(maxBatch: rows, maxSequence: model.maxSequence)
         var start = 0
         while start < sequences.count {
-            let slice = sequences[start..<min(sequences.count, start + model.maxBatch)]
+            let slice = sequences[start..<min(sequences.count, start + rows)]
             batch.fill(slice)
             batch.forward(model)
             let T = batch.T

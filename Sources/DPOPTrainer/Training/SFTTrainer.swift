@@ -17,9 +17,8 @@ public final class SFTTrainer {
     /// Asked before every step; a signal number stops training with `DPOPError.interrupted`.
     public var stopRequested: () -> Int32? = { Interruption.requested }
 
-    /// `model` must have been created with maxBatch ≥ config.batch.
+    /// `model` must have been created with maxBatch ≥ min(config.batch, training sequences).
     public init(model: GPTModel, config: SFTConfig) {
-        precondition(model.maxBatch >= config.batch, "model arena holds \(model.maxBatch) rows, batch is \(config.batch)")
         self.model = model
         self.config = config
         optimizer = AdamW(layout: model.layout, config: config.adamw)
@@ -33,16 +32,18 @@ public final class SFTTrainer {
         let schedule = LearningRateSchedule(peak: config.lr, warmupSteps: config.warmupSteps,
                                             totalSteps: config.steps, decay: config.decay)
         var sampler = EpochSampler(count: sequences.count, seed: config.seed)
-        var batch = SequenceBatch(maxBatch: config.batch, maxSequence: model.maxSequence)
+        let rowsPerStep = min(config.batch, sequences.count)
+        precondition(model.maxBatch >= rowsPerStep, "model arena holds \(model.maxBatch) rows, a step needs \(rowsPerStep)")
+        var batch = SequenceBatch(maxBatch: rowsPerStep, maxSequence: model.maxSequence)
         var rows: [TrainingSequence] = []
-        rows.reserveCapacity(config.batch)
+        rows.reserveCapacity(rowsPerStep)
         var losses: [Float] = []
         losses.reserveCapacity(min(config.steps, 1 << 20))
         for step in 0..<config.steps {
             if let sig = stopRequested() { throw DPOPError.interrupted(stage: "sft", step: step, signal: sig) }
             let start = DispatchTime.now().uptimeNanoseconds
             rows.removeAll(keepingCapacity: true)
-            for _ in 0..<min(config.batch, sequences.count) { rows.append(sequences[sampler.next()]) }
+            for _ in 0..<rowsPerStep { rows.append(sequences[sampler.next()]) }
             batch.fill(rows)
             batch.forward(model)
             let loss = model.meanCrossEntropy

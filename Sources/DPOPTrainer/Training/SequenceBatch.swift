@@ -1,11 +1,14 @@
 /// Reusable (B, T) buffers of inputs, targets and mask, filled from training sequences without
-/// allocating: T is the longest sequence of the batch, shorter rows are padded and masked.
+/// allocating: T is the longest sequence of the batch, shorter rows are padded and masked, and each
+/// row's length goes to the model, which keeps a row's numbers independent of T and of the other rows.
 public struct SequenceBatch {
     public let maxBatch: Int
     public let maxSequence: Int
     public private(set) var inputs: [Int32]
     public private(set) var targets: [Int32]
     public private(set) var mask: [Float]
+    /// Real positions of each row, (B).
+    public private(set) var lengths: [Int32]
     /// Rows and positions of the current fill.
     public private(set) var B = 0
     public private(set) var T = 0
@@ -16,6 +19,7 @@ public struct SequenceBatch {
         inputs = [Int32](repeating: 0, count: maxBatch * maxSequence)
         targets = inputs
         mask = [Float](repeating: 0, count: maxBatch * maxSequence)
+        lengths = [Int32](repeating: 0, count: maxBatch)
     }
 
     /// Lays `sequences` out as rows; every sequence must fit in `maxSequence` positions.
@@ -25,6 +29,7 @@ public struct SequenceBatch {
         T = sequences.reduce(1) { max($0, $1.positions) }
         precondition(T <= maxSequence, "a sequence of \(T) positions exceeds \(maxSequence)")
         let T = self.T
+        for (b, s) in sequences.enumerated() { lengths[b] = Int32(s.positions) }
         inputs.withUnsafeMutableBufferPointer { inp in
             targets.withUnsafeMutableBufferPointer { tgt in
                 mask.withUnsafeMutableBufferPointer { msk in
@@ -53,7 +58,10 @@ public struct SequenceBatch {
         inputs.withUnsafeBufferPointer { inp in
             targets.withUnsafeBufferPointer { tgt in
                 mask.withUnsafeBufferPointer { msk in
-                    model.forward(tokens: inp.baseAddress!, targets: tgt.baseAddress!, mask: msk.baseAddress!, B: B, T: T)
+                    lengths.withUnsafeBufferPointer { len in
+                        model.forward(tokens: inp.baseAddress!, targets: tgt.baseAddress!, mask: msk.baseAddress!,
+                                      lengths: len.baseAddress!, B: B, T: T)
+                    }
                 }
             }
         }
