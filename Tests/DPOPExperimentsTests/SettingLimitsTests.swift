@@ -26,8 +26,6 @@ import Testing
         ("model: {embedding: 4611686018427387904, heads: 1}", "2:20", "model.embedding 4611686018427387904: the run needs more than 8 EiB"),
         ("model: {layers: 1000000000}", "2:17", "model.layers 1000000000: the run needs"),
         ("model: {context: 100000000}", "2:18", "model.context 100000000: the run needs"),
-        ("sft: {batch: 100000000}", "2:14", "sft.batch 100000000: the run needs"),
-        ("train: {batch: 100000000}", "2:16", "train.batch 100000000: the run needs"),
         ("data: {task: arith, pairs: 1000000000000000}", "2:28", "data.pairs 1000000000000000: the run needs"),
     ])
     func oversizedSettingsAreRefusedWithTheMemoryFigure(setting: String, at: String, start: String) throws {
@@ -38,9 +36,16 @@ import Testing
     }
 
     @Test func theMemoryPlanBlamesTheAxisThatVaries() throws {
-        let found = located("name: x\ngrid:\n  sft.batch: [16, 100000000]\n")
+        let found = located("name: x\ngrid:\n  model.layers: [2, 1000000000]\n")
         #expect(found.count == 1)
-        #expect(found.first?.hasPrefix("3:19 sft.batch 100000000: the run needs") == true, "\(found)")
+        #expect(found.first?.hasPrefix("3:21 model.layers 1000000000: the run needs") == true, "\(found)")
+    }
+
+    /// A batch larger than the pairs runs them all at once; arenas are sized by what runs, not refused.
+    @Test func aBatchBeyondThePairsIsNotRefused() throws {
+        #expect(located("name: x\ndata: {task: arith, pairs: 40}\nsft: {batch: 100000000}\ntrain: {batch: 100000000}\n").isEmpty)
+        // All 2,000 default pairs in one batch really do need more memory than a laptop has.
+        #expect(located("name: x\ntrain: {batch: 100000000}\n").first?.hasPrefix("2:16 train.batch 100000000: the run needs") == true)
     }
 
     @Test func aNameTooLongForAFileNameIsRefused() {

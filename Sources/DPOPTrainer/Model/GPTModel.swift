@@ -37,7 +37,9 @@ public final class GPTModel {
                 "sequence length \(maxSequence) must be in 1...\(config.contextLength) (the model's context)")
         }
         guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
-        try MemoryPlan.model(config, maxBatch: maxBatch, maxSequence: maxSequence).check()
+        // Parameters now; activations come with the first forward, sized by the batch it runs (a
+        // run's plan, `MemoryPlan.run`, checks those for the batches its pairs make).
+        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxSequence).check()
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = .allocate(capacity: layout.count)

@@ -74,7 +74,10 @@ public struct MemoryPlan: Sendable {
     /// `pairs` is the number of pairs when known before loading them (the built-in task's count).
     public static func run(_ config: PreferenceRunConfig, pairs: Int?) -> MemoryPlan {
         let T = config.model.contextLength
-        let sftBatch = config.sft.batch, policyRows = product(2, config.train.batch) ?? Int.max
+        // A batch larger than the pairs runs all of them at once, and the arenas are sized by what runs.
+        let sftBatch = pairs.map { min(config.sft.batch, max(1, $0)) } ?? config.sft.batch
+        let trainBatch = pairs.map { min(config.train.batch, max(1, $0)) } ?? config.train.batch
+        let policyRows = product(2, trainBatch) ?? Int.max
         let sftRows = sftBatch >= policyRows
         // The reference's arena holds the larger of an SFT batch and a preference batch (2 rows per pair).
         let reference = model(config.model, maxBatch: max(sftBatch, policyRows), maxSequence: T,
