@@ -34,10 +34,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
     @Option(name: .customLong(CellInvocation.Option.cell), help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).")
     var cell: String?
+    @Option(name: .customLong(CellInvocation.Option.skippedExitCode),
+            help: "With --cell: exit with this code, not 0, when the cell is skipped (completed, failed, or running elsewhere).")
+    var skippedExitCode: Int32?
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var slurm: SlurmOptions
 
     func validate() throws {
+        if skippedExitCode != nil && cell == nil { throw ValidationError("--skipped-exit-code goes with --cell") }
         guard slurm.launcher == .slurm else { return }
         if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
         if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
@@ -48,7 +52,7 @@ struct RunCommand: ParsableCommand {
     var cellInvocation: CellInvocation? {
         cell.map {
             CellInvocation(specPath: spec, cellID: $0, resultsRoot: results, threads: threads.threads,
-                           retryFailed: retryFailed, force: force)
+                           retryFailed: retryFailed, force: force, skippedExitCode: skippedExitCode)
         }
     }
 
@@ -57,7 +61,7 @@ struct RunCommand: ParsableCommand {
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
         if requireClean { try experiment.requireCleanTree() }
         if cell == nil {
-            for warning in experiment.plan().warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            for warning in experiment.plan().warnings { try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8)) }
         }
         if slurm.launcher == .slurm {
             let outcome = try experiment.launchOnSlurm(only: only, options: slurm.launcherOptions(retryFailed: retryFailed))
@@ -73,6 +77,7 @@ struct RunCommand: ParsableCommand {
             }
             if case .failed = outcome { throw ExitCode(1) }
             if case .interrupted = outcome { throw ExitCode(130) }
+            if case .skipped = outcome, let code = invocation.skippedExitCode { throw ExitCode(code) }
             return
         }
         var line = ProgressLine()

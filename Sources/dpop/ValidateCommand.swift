@@ -15,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
         do {
             print(try SpecLoader.load(path: spec).summary)
         } catch let error as SpecError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((error.description + "\n").utf8))
             throw ExitCode(1)
         }
     }

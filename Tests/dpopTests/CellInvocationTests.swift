@@ -9,6 +9,8 @@ import Testing
         CellInvocation(specPath: "spec with space.yaml", cellID: "deadbeef0000", resultsRoot: "r", threads: 3,
                        retryFailed: true, force: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results", threads: 1, retryFailed: true),
+        CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results",
+                       skippedExitCode: CellInvocation.schedulerSkippedExitCode),
     ]
 
     @Test(arguments: invocations)

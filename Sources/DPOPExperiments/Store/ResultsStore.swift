@@ -36,7 +36,11 @@ public struct ResultsStore: Sendable {
         if !fm.fileExists(atPath: revision.path) {
             try AtomicFile.write(Data(specText.utf8), to: revision)
         }
-        try AtomicFile.write(Data(specText.utf8), to: root.appendingPathComponent("spec.yaml"))
+        // Each cell's child process prepares too: leave an unchanged spec.yaml alone (no write to fail on a full disk).
+        let latest = root.appendingPathComponent("spec.yaml")
+        if fm.contents(atPath: latest.path) != Data(specText.utf8) {
+            try AtomicFile.write(Data(specText.utf8), to: latest)
+        }
         return sha
     }
 
@@ -69,6 +73,18 @@ public struct ResultsStore: Sendable {
         if let lock = CellLock.read(lockFile(id)), lock.isAlive(slurm: slurm) { return .running }
         if let r = record(id), r.status == .completed || r.status == .failed || r.status == .interrupted { return r.status }
         return .pending
+    }
+
+    /// Whether `dpop run` leaves a cell alone: a running one always, a completed one unless `force`,
+    /// a failed one unless `retryFailed` or it failed on a full disk (`RunRecord.transientFailure`);
+    /// pending and interrupted cells run. `record` is the cell's run.json, if any.
+    public static func skips(_ status: CellStatus, record: RunRecord?, retryFailed: Bool, force: Bool) -> Bool {
+        switch status {
+        case .running: true
+        case .completed: !force
+        case .failed: !retryFailed && record?.transientFailure != true
+        case .interrupted, .pending: false
+        }
     }
 
     /// Where earlier attempts of a cell are kept: `attempts/<id>/<n>/`.
@@ -108,7 +124,11 @@ public struct ResultsStore: Sendable {
     public func makeWorkDirectory(_ id: String) throws -> URL {
         let url = runsDirectory.appendingPathComponent(".work-\(id)-\(getpid())")
         try? FileManager.default.removeItem(at: url)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw FileWrite.diskFullOrSelf(error)
+        }
         return url
     }
 

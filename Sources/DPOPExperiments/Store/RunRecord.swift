@@ -30,4 +30,7 @@ public struct RunRecord: Codable, Sendable {
     public var threads: Int?
     /// Step at which an interrupted or failed cell stopped, when known.
     public var stoppedAtStep: Int?
+    /// True when a failed cell failed because of the machine (the results disk was full), not its
+    /// settings: the next `dpop run` runs it again without `--retry-failed`.
+    public var transientFailure: Bool?
 }
