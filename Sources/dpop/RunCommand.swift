@@ -37,11 +37,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong(CellInvocation.Option.skippedExitCode),
             help: "With --cell: exit with this code, not 0, when the cell is skipped (completed, failed, or running elsewhere).")
     var skippedExitCode: Int32?
+    @Option(name: .customLong(CellInvocation.Option.parentPID),
+            help: "With --cell: stop as interrupted when process PID (the runner that started this one) exits.")
+    var parentPID: Int32?
+    @Option(help: "Remove the lock of cell ID first, if its owner is gone (a lock from another host without a Slurm job counts as gone); refused while the owner runs.")
+    var breakLock: [String] = []
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var slurm: SlurmOptions
 
     func validate() throws {
         if skippedExitCode != nil && cell == nil { throw ValidationError("--skipped-exit-code goes with --cell") }
+        if parentPID != nil && cell == nil { throw ValidationError("--parent-pid goes with --cell") }
         guard slurm.launcher == .slurm else { return }
         if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
         if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
@@ -52,7 +58,7 @@ struct RunCommand: ParsableCommand {
     var cellInvocation: CellInvocation? {
         cell.map {
             CellInvocation(specPath: spec, cellID: $0, resultsRoot: results, threads: threads.threads,
-                           retryFailed: retryFailed, force: force, skippedExitCode: skippedExitCode)
+                           retryFailed: retryFailed, force: force, skippedExitCode: skippedExitCode, parentPID: parentPID)
         }
     }
 
@@ -60,6 +66,7 @@ struct RunCommand: ParsableCommand {
         threads.apply()
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
         if requireClean { try experiment.requireCleanTree() }
+        for id in breakLock { print(try experiment.breakLock(id: id)) }
         if cell == nil {
             for warning in experiment.plan().warnings { try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8)) }
         }
@@ -70,6 +77,7 @@ struct RunCommand: ParsableCommand {
         }
         if let invocation = cellInvocation {
             Interruption.install()
+            if let parent = invocation.parentPID { Interruption.stopWhenParentExits(parent) }
             let outcome = try experiment.runCell(id: invocation.cellID, retryFailed: invocation.retryFailed,
                                                  force: invocation.force) { line in
                 print(line)

@@ -157,3 +157,63 @@ import Testing
         #expect(lines.count == 44, "\(log)")
     }
 }
+
+/// Damaged or foreign state in a results folder: named, not trusted.
+@Suite struct DamagedStoreTests {
+    /// A cell folder copied into another cell's place used to count as that cell's result.
+    @Test func aRecordInAnotherCellsFolderIsRefusedNamingBoth() throws {
+        let (session, dir) = try RunnerTests.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cells = session.spec.cells()
+        let done = DiskFullTests.lowCell(session)
+        let other = cells.first { $0.id != done.id }!
+        #expect(try session.runCell(id: done.id, retryFailed: false) { _ in } == .completed)
+        try FileManager.default.copyItem(at: session.store.runDirectory(done.id), to: session.store.runDirectory(other.id))
+        #expect(session.store.record(other.id) == nil)
+        #expect(session.store.status(other.id) == .pending && session.store.status(done.id) == .completed)
+        let plan = session.plan()
+        #expect(plan.warnings.count == 1)
+        #expect(plan.warnings.first?.contains("runs/\(other.id)/run.json cannot be read (it is the record of cell \(done.id), not of \(other.id))") == true,
+                "\(plan.warnings)")
+    }
+}
+
+/// `dpop run --break-lock ID`: removes a lock whose owner is gone, refuses a live one and says whose it is.
+@Suite struct BreakLockTests {
+    @Test func breaksOnlyLocksWhoseOwnerIsGoneAndSaysWhose() throws {
+        let (session, dir) = try RunnerTests.session()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let id = session.spec.cells()[0].id
+        let url = session.store.lockFile(id)
+        let fake = SlurmTests.FakeSqueue()
+        fake.tasks["7"] = ["7_1": "RUNNING"]
+        let here = ProcessInfo.processInfo.hostName
+        #expect(try session.breakLock(id: id, slurm: fake.queue) == "cell \(id) has no lock")
+        #expect(throws: DPOPError.self) { try session.breakLock(id: "nosuchcell", slurm: fake.queue) }
+        func write(_ lock: CellLock) throws { try JSONEncoder().encode(lock).write(to: url) }
+        // Live owners: a process on this host, a running Slurm task elsewhere.
+        for (lock, whose) in [(CellLock(pid: 1, host: here, started: "", slurmJob: nil), "pid 1 on \(here)"),
+                              (CellLock(pid: 9, host: "node-elsewhere", started: "", slurmJob: "7_1"), "pid 9 on node-elsewhere (Slurm job 7_1)")] {
+            try write(lock)
+            do {
+                _ = try session.breakLock(id: id, slurm: fake.queue)
+                Issue.record("broke a live lock: \(lock)")
+            } catch {
+                #expect("\(error)".contains("the lock of cell \(id) is live: it is held by \(whose), which is still running"), "\(error)")
+            }
+            #expect(CellLock.read(url) == lock)
+        }
+        // Another host and no Slurm job: the runner only says how to clear it; --break-lock does.
+        let foreign = CellLock(pid: 9, host: "node-elsewhere", started: "", slurmJob: nil)
+        try write(foreign)
+        #expect(session.store.status(id, slurm: fake.queue) == .running)
+        let note = try #require(session.store.unverifiableLockNote(id, specPath: session.specPath))
+        #expect(note.contains("locked by pid 9 on node-elsewhere") && note.contains("dpop run \(session.specPath) --break-lock \(id)"))
+        #expect(try session.breakLock(id: id, slurm: fake.queue) == "removed the lock of cell \(id), held by pid 9 on node-elsewhere")
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        // A lock this process holds is live too.
+        #expect(try CellLock.acquire(url))
+        #expect(throws: DPOPError.self) { try session.breakLock(id: id, slurm: fake.queue) }
+        CellLock.release(url)
+    }
+}

@@ -10,7 +10,7 @@ import Testing
                        retryFailed: true, force: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results", threads: 1, retryFailed: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results",
-                       skippedExitCode: CellInvocation.schedulerSkippedExitCode),
+                       skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: 4242),
     ]
 
     @Test(arguments: invocations)

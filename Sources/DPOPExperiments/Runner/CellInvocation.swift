@@ -12,6 +12,7 @@ public struct CellInvocation: Equatable, Sendable {
         public static let retryFailed = "retry-failed"
         public static let force = "force"
         public static let skippedExitCode = "skipped-exit-code"
+        public static let parentPID = "parent-pid"
     }
 
     /// The exit code the local scheduler asks its children to use when they skip their cell
@@ -30,9 +31,11 @@ public struct CellInvocation: Equatable, Sendable {
     public var force: Bool
     /// The exit code when the cell is skipped (completed, failed, or running elsewhere); nil: 0.
     public var skippedExitCode: Int32?
+    /// The runner that started this cell: the cell stops as interrupted when that process is gone.
+    public var parentPID: Int32?
 
     public init(specPath: String, cellID: String, resultsRoot: String, threads: Int? = nil,
-                retryFailed: Bool = false, force: Bool = false, skippedExitCode: Int32? = nil) {
+                retryFailed: Bool = false, force: Bool = false, skippedExitCode: Int32? = nil, parentPID: Int32? = nil) {
         self.specPath = specPath
         self.cellID = cellID
         self.resultsRoot = resultsRoot
@@ -40,6 +43,7 @@ public struct CellInvocation: Equatable, Sendable {
         self.retryFailed = retryFailed
         self.force = force
         self.skippedExitCode = skippedExitCode
+        self.parentPID = parentPID
     }
 
     /// The argument list after the executable's path.
@@ -80,6 +84,7 @@ public struct CellInvocation: Equatable, Sendable {
         if retryFailed { words.append(.literal("--\(Option.retryFailed)")) }
         if force { words.append(.literal("--\(Option.force)")) }
         if let skippedExitCode { words += [.literal("--\(Option.skippedExitCode)"), .literal(String(skippedExitCode))] }
+        if let parentPID { words += [.literal("--\(Option.parentPID)"), .literal(String(parentPID))] }
         return words
     }
 }

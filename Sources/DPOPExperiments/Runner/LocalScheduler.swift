@@ -49,10 +49,12 @@ public final class LocalScheduler {
     public func run(_ cells: [GridCell]) throws -> Summary {
         var summary = Summary()
         var queue: [GridCell] = []
+        var notes: [String] = []
         for cell in cells {
-            if ResultsStore.skips(store.status(cell.id), record: store.record(cell.id),
-                                  retryFailed: options.retryFailed, force: options.force) {
+            let status = store.status(cell.id)
+            if ResultsStore.skips(status, record: store.record(cell.id), retryFailed: options.retryFailed, force: options.force) {
                 summary.skipped += 1
+                if status == .running, let note = store.unverifiableLockNote(cell.id, specPath: specPath) { notes.append(note) }
             } else {
                 queue.append(cell)
             }
@@ -60,6 +62,7 @@ public final class LocalScheduler {
         let total = queue.count
         let initiallySkipped = summary.skipped
         output("\(cells.count) cells: \(total) to run, \(summary.skipped) skipped (completed, running or failed)", false)
+        for note in notes { output("skipped: \(note)", false) }
         let jobs = max(1, options.jobs)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threads = options.threadsPerJob ?? max(1, cores / jobs)
@@ -69,7 +72,7 @@ public final class LocalScheduler {
         let start = Date()
         var forwarded = false
         while !queue.isEmpty || !running.isEmpty {
-            // SIGINT/SIGTERM: launch nothing more, pass SIGTERM on so running cells record themselves
+            // SIGINT/SIGTERM/SIGHUP: launch nothing more, pass SIGTERM on so running cells record themselves
             // as interrupted, and wait for them.
             if Interruption.requested != nil && !forwarded {
                 forwarded = true
@@ -156,7 +159,7 @@ public final class LocalScheduler {
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = CellInvocation(specPath: specPath, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
                                      retryFailed: options.retryFailed, force: options.force,
-                                     skippedExitCode: CellInvocation.schedulerSkippedExitCode).arguments
+                                     skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: getpid()).arguments
         p.standardOutput = handle
         p.standardError = handle
         try p.run()

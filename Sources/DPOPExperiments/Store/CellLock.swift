@@ -53,6 +53,10 @@ public struct CellLock: Codable, Sendable, Equatable {
         return slurm.state(of: slurmJob) != .ended
     }
 
+    /// True for a lock from another host without a Slurm job: nothing here can tell whether its
+    /// owner still runs, so it counts as alive until someone breaks it (`dpop run --break-lock`).
+    public var isUnverifiable: Bool { host != ProcessInfo.processInfo.hostName && slurmJob == nil }
+
     /// Who holds it, for messages: "pid 123 on node7 (Slurm job 45_6)".
     public var owner: String {
         "pid \(pid) on \(host)" + (slurmJob.map { " (Slurm job \($0))" } ?? "")

@@ -60,11 +60,22 @@ public struct ResultsStore: Sendable {
         }
     }
 
-    /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read.
+    /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read,
+    /// and `RecordMismatch` when it is another cell's record (a folder copied by hand): counting it as
+    /// this cell's result would report one run twice and this cell as done.
     private func readRecord(_ id: String) throws -> RunRecord? {
         let url = runDirectory(id).appendingPathComponent("run.json")
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return try JSONDecoder().decode(RunRecord.self, from: data)
+        let record = try JSONDecoder().decode(RunRecord.self, from: data)
+        guard record.id == id else { throw RecordMismatch(folder: id, recorded: record.id) }
+        return record
+    }
+
+    /// A run.json whose id is not its folder's.
+    struct RecordMismatch: Error, CustomStringConvertible {
+        let folder: String
+        let recorded: String
+        var description: String { "it is the record of cell \(recorded), not of \(folder)" }
     }
 
     /// completed / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task
@@ -73,6 +84,14 @@ public struct ResultsStore: Sendable {
         if let lock = CellLock.read(lockFile(id)), lock.isAlive(slurm: slurm) { return .running }
         if let r = record(id), r.status == .completed || r.status == .failed || r.status == .interrupted { return r.status }
         return .pending
+    }
+
+    /// Why cell `id` is skipped as running when no one can verify its lock (another host, no Slurm
+    /// job), with how to clear it; nil for any other cell.
+    public func unverifiableLockNote(_ id: String, specPath: String) -> String? {
+        guard let lock = CellLock.read(lockFile(id)), lock.isUnverifiable else { return nil }
+        return "cell \(id) is locked by \(lock.owner), another host without a Slurm job: dpop cannot tell whether it still runs; "
+            + "if it does not, clear it with `dpop run \(specPath) --break-lock \(id)`"
     }
 
     /// Whether `dpop run` leaves a cell alone: a running one always, a completed one unless `force`,
