@@ -11,7 +11,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Results go to RESULTS/<name>/runs/<cell-id>/ (run.json with config, status, provenance, timings and
         final metrics; metrics.jsonl; diff.patch when the tree was dirty). Finished cells are skipped; failed
-        cells run again only with --retry-failed. The exit code is non-zero if any cell failed.
+        cells run again only with --retry-failed (those that failed on a full results disk run again by
+        themselves). The exit code is non-zero if any cell failed; cells another runner holds are skipped.
 
         With --launcher slurm the pending cells are submitted as one Slurm job array instead (one task per \
         cell, each running `dpop run SPEC --cell ID`); the script and its manifest are kept in \
