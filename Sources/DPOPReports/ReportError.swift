@@ -2,10 +2,6 @@
 public enum ReportError: Error, CustomStringConvertible, Equatable {
     /// The folder is not a results folder (no `runs/`, unreadable).
     case notAResultsFolder(path: String, reason: String)
-    /// A `run.json` that cannot be read or lacks a required field.
-    case badRunFile(path: String, message: String)
-    /// A `metrics.jsonl` line that is not an eval record.
-    case badMetricsLine(file: String, line: Int, message: String)
     case unknownMetric(String, known: [String])
     case unknownAxis(String, known: [String])
     /// `--step N` where no finished cell recorded step N.
@@ -17,15 +13,13 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     /// A Mustache template that does not parse, or is missing.
     case template(name: String, message: String)
     case io(path: String, message: String)
+    /// A TensorBoard event file whose TFRecord framing is broken.
+    case eventFile(message: String)
 
     public var description: String {
         switch self {
         case .notAResultsFolder(let path, let reason):
             return "\(path): not a results folder (\(reason)); pass RESULTS/<experiment> as written by `dpop run`"
-        case .badRunFile(let path, let message):
-            return "\(path): \(message)"
-        case .badMetricsLine(let file, let line, let message):
-            return "\(file):\(line): \(message)"
         case .unknownMetric(let name, let known):
             return "unknown metric '\(name)'; known: \(known.joined(separator: ", "))"
         case .unknownAxis(let name, let known):
@@ -40,6 +34,8 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "template \(name): \(message)"
         case .io(let path, let message):
             return "\(path): \(message)"
+        case .eventFile(let message):
+            return "event file: \(message)"
         }
     }
 }

@@ -1,6 +1,8 @@
 /// Errors of the trainer library; each message says what is wrong and, where one helps, what to do.
 public enum DPOPError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
+    /// A setting out of its range: names the setting (as a spec spells it), the value and the rule.
+    case invalidSetting(SettingError)
     case checkpoint(path: String, message: String, hint: String?)
     case data(file: String, line: Int, message: String)
     case io(path: String, message: String)
@@ -16,6 +18,8 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidConfiguration(let m):
             return "invalid configuration: \(m)"
+        case .invalidSetting(let e):
+            return "invalid configuration: \(e)"
         case .checkpoint(let path, let m, let hint):
             return "\(path): \(m)" + (hint.map { "\nhint: \($0)" } ?? "")
         case .data(let file, let line, let m):
@@ -33,5 +37,12 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
             return "\(stage) step \(step): \(what) is \(value); training stopped\nhint: lower the learning rate, or β/λ"
 
         }
+    }
+}
+
+extension DPOPError {
+    /// Runs `checks`, turning the first `SettingError` into `.invalidSetting`.
+    public static func checkingSettings(_ checks: () throws(SettingError) -> Void) throws(DPOPError) {
+        do { try checks() } catch { throw .invalidSetting(error) }
     }
 }

@@ -10,26 +10,58 @@ struct BenchCommand: ParsableCommand {
         discussion: "With --json the last line is one JSON object: tokens_per_s, sec_per_step_median, parameters, config."
     )
 
-    @Option(help: "Width of the residual stream.") var embedding: Int = 128
-    @Option(help: "Transformer blocks.") var layers: Int = 4
-    @Option(help: "Attention heads.") var heads: Int = 4
-    @Option(help: "Pairs per step (2·batch sequences).") var batch: Int = 16
-    @Option(help: "Prompt tokens per sequence (not scored).") var promptLength: Int = 32
-    @Option(help: "Completion tokens per sequence (scored).") var completionLength: Int = 32
-    @Option(help: "Timed steps.") var steps: Int = 20
-    @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
-    @Option(help: "Threads for BLAS and the kernels.") var threads: Int = 2
+    private typealias Defaults = BenchmarkConfig.Settings
+    @Option(help: "Width of the residual stream.") var embedding = Defaults.embedding.defaultValue
+    @Option(help: "Transformer blocks.") var layers = Defaults.layers.defaultValue
+    @Option(help: "Attention heads.") var heads = Defaults.heads.defaultValue
+    @Option(help: "Pairs per step (2·batch sequences).") var batch = Defaults.batch.defaultValue
+    @Option(help: "Prompt tokens per sequence (not scored).") var promptLength = Defaults.promptLength.defaultValue
+    @Option(help: "Completion tokens per sequence (scored).") var completionLength = Defaults.completionLength.defaultValue
+    @Option(help: "Timed steps.") var steps = Defaults.steps.defaultValue
+    @Option(help: "Untimed warm-up steps.") var warmup = Defaults.warmup.defaultValue
+    @Option(help: "Threads for BLAS and the kernels.") var threads = Defaults.threads.defaultValue
     @Option(help: "Which step to time: sft, or a preference loss (dpo, dpop, …).") var loss: String = "sft"
-    @Option(help: "β for preference losses.") var beta: Double = 0.1
-    @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue: Double = 50
+    @Option(help: "β for preference losses.") var beta = PreferenceLossConfig.Settings.beta.defaultValue
+    @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue = PreferenceLossConfig.Settings.lambda.defaultValue
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
-    func run() throws {
+    /// Which flag sets which setting.
+    static let flags = SettingFlags([
+        Defaults.embedding.key: "embedding", Defaults.layers.key: "layers", Defaults.heads.key: "heads",
+        Defaults.batch.key: "batch", Defaults.promptLength.key: "prompt-length",
+        Defaults.completionLength.key: "completion-length", Defaults.steps.key: "steps", Defaults.warmup.key: "warmup",
+        Defaults.threads.key: "threads",
+    ]) + SettingFlags.loss
+
+    /// The benchmark's settings from the flags, validated (ranges and memory).
+    func benchmarkConfig() throws -> BenchmarkConfig {
         var c = BenchmarkConfig()
         c.embedding = embedding; c.layers = layers; c.heads = heads; c.batch = batch
         c.promptLength = promptLength; c.completionLength = completionLength
         c.steps = steps; c.warmup = warmup; c.threads = threads
+        try Self.flags.validating { try c.validate() }
+        return c
+    }
+
+    /// The preference loss to time, or nil for an SFT step.
+    func lossConfig() throws -> PreferenceLossConfig? {
+        if loss == "sft" { return nil }
+        guard let kind = PreferenceLossKind(rawValue: loss) else {
+            throw ValidationError("--loss must be sft or one of \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
+        }
+        let config = PreferenceLossConfig(kind: kind, beta: beta, lambda: lambdaValue)
+        try Self.flags.validating { try config.validate() }
+        return config
+    }
+
+    func validate() throws {
+        _ = try benchmarkConfig()
+        _ = try lossConfig()
+    }
+
+    func run() throws {
+        let c = try benchmarkConfig()
         var sgemmRate: Double?
         if sgemm {
             let rate = TrainingBenchmark.sgemmGFLOPS(n: 1024, threads: threads)
@@ -37,13 +69,10 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "sgemm 1024²: %.1f GFLOP/s (%d threads)", rate, threads))
         }
         let result: BenchmarkResult
-        switch loss {
-        case "sft": result = try TrainingBenchmark.runSFT(c)
-        default:
-            guard let kind = PreferenceLossKind(rawValue: loss) else {
-                throw ValidationError("--loss must be sft or one of \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
-            }
-            result = try TrainingBenchmark.runPreference(c, loss: PreferenceLossConfig(kind: kind, beta: beta, lambda: lambdaValue))
+        if let lossConfig = try lossConfig() {
+            result = try TrainingBenchmark.runPreference(c, loss: lossConfig)
+        } else {
+            result = try TrainingBenchmark.runSFT(c)
         }
         print(String(format: "%@ step: %.2f ms median, %.0f tokens/s, %.2f GFLOP/s effective, %d parameters",
                      result.loss, result.sec_per_step_median * 1000, result.tokens_per_s, result.effective_gflops, result.parameters))

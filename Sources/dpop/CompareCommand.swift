@@ -30,7 +30,7 @@ struct CompareCommand: ParsableCommand {
             baseline: try CellSelector(parsing: baseline, option: "--baseline"),
             treatment: try CellSelector(parsing: treatment, option: "--treatment"),
             metrics: metrics.flatMap(OptionList.split), step: try StepSelector(parsing: step), bucket: bucket)
-        let comparison = try PairedComparison.build(try ResultsFolder.load(path: results), options: options)
+        let comparison = try PairedComparison.build(try ResultsReading.load(results), options: options)
         print(try ComparisonRenderer(comparison: comparison, templates: try TemplateSet.builtIn()).render(format), terminator: "")
     }
 }

@@ -32,13 +32,13 @@ struct DataCommand: ParsableCommand {
             """
         )
 
-        @Option(help: "Number of pairs.") var pairs: Int = 1000
+        @Option(help: "Number of pairs.") var pairs = ArithTaskConfig.Settings.pairs.defaultValue
         @Option(help: "Equations per solution: K or a range LO-HI, within 1-4.") var steps: String = "2"
-        @Option(help: "Largest number a problem states (5-999).") var maxNumber: Int = 50
+        @Option(help: "Largest number a problem states (5-999).") var maxNumber = ArithTaskConfig.Settings.maxNumber.defaultValue
         @Option(help: "Corruption modes MODE[:WEIGHT],… of step, propagate, final, resample; counts follow the weights exactly.")
         var corruption: String = "step"
         @Option(help: "Seed.") var seed: UInt64 = 0
-        @Option(help: "Context length every prompt + completion + end-of-text must fit.") var context: Int = 128
+        @Option(help: "Context length every prompt + completion + end-of-text must fit.") var context = ArithTaskConfig.Settings.context.defaultValue
         @Option(help: "Output file (default: standard output).") var out: String?
 
         func run() throws {

@@ -5,13 +5,15 @@ import DPOPTrainer
 /// Model-shape flags shared by `sft`, `train` and `bench`.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Width of the residual stream (n_embd).")
-    var embedding: Int = 128
+    var embedding: Int = GPTConfig.Settings.embedding.defaultValue
     @Option(help: "Number of transformer blocks (n_layer).")
-    var layers: Int = 4
+    var layers: Int = GPTConfig.Settings.layers.defaultValue
     @Option(help: "Attention heads per block (n_head); must divide --embedding.")
-    var heads: Int = 4
+    var heads: Int = GPTConfig.Settings.heads.defaultValue
     @Option(help: "Context length in tokens (n_positions).")
-    var context: Int = 128
+    var context: Int = GPTConfig.Settings.context.defaultValue
+
+    var contextLength: Int { context }
 
     var config: GPTConfig {
         GPTConfig(vocabSize: ByteTokenizer.vocabularySize, contextLength: context, layers: layers, heads: heads, channels: embedding)
@@ -23,6 +25,15 @@ struct ThreadOptions: ParsableArguments {
     @Option(name: .customLong(CellInvocation.Option.threads),
             help: "Threads for BLAS and the row-parallel kernels (default: all cores).")
     var threads: Int?
+
+    /// More threads than this is a typing error, not a machine.
+    static let maximum = 4096
+
+    func validate() throws {
+        if let threads, !(1...Self.maximum).contains(threads) {
+            throw ValidationError("--threads must be in 1...\(Self.maximum), got \(threads)")
+        }
+    }
 
     func apply() {
         if let threads {

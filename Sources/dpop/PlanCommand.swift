@@ -10,10 +10,12 @@ struct PlanCommand: ParsableCommand {
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String
+    @Argument(help: "Overrides in Hydra's grammar: key=value, key=a,b (an axis), seed=range(0,5), ~grid.axis.") var overrides: [String] = []
     @Option(help: "Results root.") var results: String = "results"
 
     func run() throws {
-        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results, prepare: false)
+        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results, prepare: false,
+                                                    overrides: SpecOverride.parse(overrides))
         print(experiment.plan().render())
     }
 }

@@ -21,7 +21,7 @@ struct ReportCommand: ParsableCommand {
     var templates: String?
 
     func run() throws {
-        let loaded = try ResultsFolder.load(path: results)
+        let loaded = try ResultsReading.load(results)
         let path = out ?? URL(fileURLWithPath: results).appendingPathComponent("report.html").path
         let written = try Report.write(loaded, htmlPath: path, templates: try TemplateSet.load(overridesIn: templates))
         for file in written { print("wrote \(file)") }

@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String
+    @Argument(help: "Overrides in Hydra's grammar: key=value, key=a,b (an axis), seed=range(0,5), ~grid.axis.") var overrides: [String] = []
     @Option(name: .customLong(CellInvocation.Option.results), help: "Results root; the experiment's folder is RESULTS/<name>.")
     var results: String = "results"
     @Option(help: "Cells to run at once (the cores are divided among them).") var jobs: Int = 1
@@ -58,14 +59,15 @@ struct RunCommand: ParsableCommand {
     /// The one cell this process was asked to run (`--cell`), as the scheduler that started it described it.
     var cellInvocation: CellInvocation? {
         cell.map {
-            CellInvocation(specPath: spec, cellID: $0, resultsRoot: results, threads: threads.threads,
+            CellInvocation(specPath: spec, overrides: overrides, cellID: $0, resultsRoot: results, threads: threads.threads,
                            retryFailed: retryFailed, force: force, skippedExitCode: skippedExitCode, parentPID: parentPID)
         }
     }
 
     func run() throws {
         threads.apply()
-        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results)
+        let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results,
+                                                    overrides: SpecOverride.parse(overrides))
         if requireClean { try experiment.requireCleanTree() }
         for id in breakLock { print(try experiment.breakLock(id: id)) }
         if cell == nil {

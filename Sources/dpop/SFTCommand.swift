@@ -17,24 +17,53 @@ struct SFTCommand: ParsableCommand {
 
     @Option(help: "JSONL training file.") var data: String
     @Option(help: "Checkpoint directory to write.") var out: String
-    @Option(help: "Optimisation steps.") var steps: Int = 200
-    @Option(help: "Sequences per step.") var batch: Int = 16
-    @Option(help: "Peak learning rate (linear warm-up, then cosine).") var lr: Float = 1e-3
-    @Option(help: "Warm-up steps.") var warmup: Int = 20
+    @Option(help: "Optimisation steps.") var steps = SFTConfig.Settings.steps.defaultValue
+    @Option(help: "Sequences per step.") var batch = SFTConfig.Settings.batch.defaultValue
+    @Option(help: "Peak learning rate (linear warm-up, then the schedule).") var lr = SFTConfig.Settings.lr.defaultValue
+    @Option(help: "Warm-up steps.") var warmup = SFTConfig.Settings.warmup.defaultValue
+    @Option(help: "Schedule after warm-up: cosine or constant.") var decay = SFTConfig.Settings.decay.defaultValue.rawValue
+    @Option(help: "AdamW weight decay.") var weightDecay = SFTConfig.Settings.weightDecay.defaultValue
     @Option(help: "Seed for initialisation and batch order.") var seed: UInt64 = 0
     @Option(help: "Print the loss every N steps.") var logEvery: Int = 10
     @OptionGroup var model: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
+    /// Which flag sets which setting.
+    static let flags = SettingFlags.model + SettingFlags([
+        SFTConfig.Settings.steps.key: "steps", SFTConfig.Settings.lr.key: "lr", SFTConfig.Settings.batch.key: "batch",
+        SFTConfig.Settings.warmup.key: "warmup", SFTConfig.Settings.weightDecay.key: "weight-decay",
+    ])
+
+    /// The SFT settings from the flags, validated with the model's memory plan.
+    func sftConfig() throws -> SFTConfig {
+        guard let schedule = LearningRateSchedule.Decay(rawValue: decay) else {
+            throw ValidationError("--decay must be cosine or constant, got '\(decay)'")
+        }
+        let config = SFTConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule, seed: seed,
+                               adamw: AdamWConfig(weightDecay: weightDecay))
+        try Self.flags.validating {
+            try model.config.validate()
+            try config.validate()
+            try MemoryPlan.model(model.config, maxBatch: batch, maxSequence: model.context,
+                                 batchSetting: SFTConfig.Settings.batch.key, optimizer: true).check()
+        }
+        return config
+    }
+
+    func validate() throws {
+        guard logEvery >= 1 else { throw ValidationError("--log-every must be >= 1, got \(logEvery)") }
+        _ = try sftConfig()
+    }
+
     func run() throws {
         threads.apply()
+        let sft = try sftConfig()
         let config = model.config
-        try config.validate()
         let corpus = try SFTCorpus.load(path: data, contextLength: config.contextLength)
         let gpt = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength)
         gpt.initializeGPT2(seed: seed)
         print("sft: \(corpus.sequences.count) sequences (\(corpus.textLines) text lines, \(corpus.pairLines) pairs), \(gpt.parameterCount) parameters")
-        let trainer = SFTTrainer(model: gpt, config: SFTConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, seed: seed))
+        let trainer = SFTTrainer(model: gpt, config: sft)
         var line = ProgressLine()
         try trainer.train(corpus.sequences) { r in
             let text = String(format: "step %5d/%d  loss %.4f  grad-norm %.3f  lr %.2e  %.0f ms/step",

@@ -20,6 +20,10 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var lossOptions: LossOptions
     @Flag(help: "One JSON object per line.") var json = false
 
+    func validate() throws {
+        _ = try lossOptions.config()
+    }
+
     func run() throws {
         let policy = try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: model), maxBatch: 32)
         guard policy.config.vocabSize == ByteTokenizer.vocabularySize else {

@@ -34,7 +34,7 @@ struct TableCommand: ParsableCommand {
             metrics: metrics.flatMap(OptionList.split), step: try StepSelector(parsing: step), sort: sort, bucket: bucket)
         var templates = try TemplateSet.builtIn()
         if let template { try templates.load(file: template, as: try TableRenderer.templateName(for: format)) }
-        let table = try ComparisonTable.build(try ResultsFolder.load(path: results), options: options)
+        let table = try ComparisonTable.build(try ResultsReading.load(results), options: options)
         print(try TableRenderer(table: table, templates: templates).render(format), terminator: "")
     }
 }

@@ -16,24 +16,33 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "JSONL preference pairs.") var data: String?
     @Option(help: "Built-in task instead of --data: arith.") var task: String?
-    @Option(help: "Pairs to generate for --task arith.") var pairs: Int = 2000
+    @Option(help: "Pairs to generate for --task arith.") var pairs = ArithTaskConfig.Settings.pairs.defaultValue
     @Option(help: "Corruption modes for --task arith: MODE[:WEIGHT],… of step, propagate, final, resample.")
-    var corruption: String = "step"
-    @Option(help: "Equations per arith solution (1–4).") var arithSteps: Int = 2
+    var corruption: String = ArithTaskConfig.Settings.corruption.defaultValue.description
+    @Option(help: "Equations per arith solution (1–4).") var arithSteps = ArithTaskConfig.Settings.steps.defaultValue
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "SFT steps for the reference model.") var sftSteps: Int = 400
-    @Option(help: "SFT peak learning rate.") var sftLr: Float = 1e-3
-    @Option(help: "SFT batch (sequences).") var sftBatch: Int = 32
+    @Option(help: "SFT steps for the reference model.") var sftSteps = SFTConfig.Settings.steps.defaultValue
+    @Option(help: "SFT peak learning rate.") var sftLr = SFTConfig.Settings.lr.defaultValue
+    @Option(help: "SFT batch (sequences).") var sftBatch = SFTConfig.Settings.batch.defaultValue
+    @Option(help: "SFT warm-up steps.") var sftWarmup = SFTConfig.Settings.warmup.defaultValue
+    @Option(help: "SFT schedule after warm-up: cosine or constant.") var sftDecay = SFTConfig.Settings.decay.defaultValue.rawValue
+    @Option(help: "SFT AdamW weight decay.") var sftWeightDecay = SFTConfig.Settings.weightDecay.defaultValue
     @Option(help: "Reuse this reference checkpoint instead of training one.") var reference: String?
 
-    @Option(help: "Preference steps.") var steps: Int = 200
+    @Option(help: "Preference steps.") var steps = PreferenceTrainConfig.Settings.steps.defaultValue
     @OptionGroup var lossOptions: LossOptions
-    @Option(help: "Preference peak learning rate.") var lr: Float = 5e-4
-    @Option(help: "Pairs per preference step.") var batch: Int = 16
-    @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery: Int = 25
-    @Option(help: "Share of pairs held out for evaluation.") var evalFraction: Double = 0.1
+    @Option(help: "Preference peak learning rate.") var lr = PreferenceTrainConfig.Settings.lr.defaultValue
+    @Option(help: "Pairs per preference step.") var batch = PreferenceTrainConfig.Settings.batch.defaultValue
+    @Option(help: "Preference warm-up steps.") var warmup = PreferenceTrainConfig.Settings.warmup.defaultValue
+    @Option(help: "Preference schedule after warm-up: constant or cosine.")
+    var decay = PreferenceTrainConfig.Settings.decay.defaultValue.rawValue
+    @Option(help: "Preference AdamW weight decay.") var weightDecay = PreferenceTrainConfig.Settings.weightDecay.defaultValue
+    @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery = PreferenceTrainConfig.Settings.evalEvery.defaultValue
+    @Option(help: "Eval pairs decoded for task/accuracy (at step 0 and the end).")
+    var taskEvalPairs = PreferenceTrainConfig.Settings.taskEvalPairs.defaultValue
+    @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
     @Option(help: "Edit-distance bucket NAME=LO..HI (repeatable; n:NAME=LO..HI for normalised).")
     var bucket: [String] = []
@@ -42,20 +51,56 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not write policy/ and reference/ checkpoints.") var noCheckpoints = false
     @OptionGroup var threads: ThreadOptions
 
+    /// Which flag sets which setting.
+    static let flags = SettingFlags.model + SettingFlags.loss + SettingFlags([
+        ArithTaskConfig.Settings.pairs.key: "pairs", ArithTaskConfig.Settings.steps.key: "arith-steps",
+        SFTConfig.Settings.steps.key: "sft-steps", SFTConfig.Settings.lr.key: "sft-lr", SFTConfig.Settings.batch.key: "sft-batch",
+        SFTConfig.Settings.warmup.key: "sft-warmup", SFTConfig.Settings.weightDecay.key: "sft-weight-decay",
+        PreferenceTrainConfig.Settings.steps.key: "steps", PreferenceTrainConfig.Settings.lr.key: "lr",
+        PreferenceTrainConfig.Settings.batch.key: "batch", PreferenceTrainConfig.Settings.warmup.key: "warmup",
+        PreferenceTrainConfig.Settings.weightDecay.key: "weight-decay", PreferenceTrainConfig.Settings.evalEvery.key: "eval-every",
+        PreferenceTrainConfig.Settings.taskEvalPairs.key: "task-eval-pairs",
+        PreferenceRunConfig.Settings.evalFraction.key: "eval-fraction",
+    ])
+
+    /// The run's configuration from the flags, validated (ranges and memory) by the trainer's rules.
+    func runConfig() throws -> PreferenceRunConfig {
+        guard let sftSchedule = LearningRateSchedule.Decay(rawValue: sftDecay) else {
+            throw ValidationError("--sft-decay must be cosine or constant, got '\(sftDecay)'")
+        }
+        guard let schedule = LearningRateSchedule.Decay(rawValue: decay) else {
+            throw ValidationError("--decay must be cosine or constant, got '\(decay)'")
+        }
+        let config = PreferenceRunConfig(
+            model: model.config,
+            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: seed,
+                           adamw: AdamWConfig(weightDecay: sftWeightDecay)),
+            train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
+                                         evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
+                                         taskEvalPairs: taskEvalPairs),
+            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
+        try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs) }
+        return config
+    }
+
+    func validate() throws {
+        guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
+        if task != nil {
+            try Self.flags.validating {
+                try ArithTaskConfig(count: pairs, steps: arithSteps...arithSteps, maxContext: model.contextLength).validate()
+            }
+        }
+        _ = try runConfig()
+    }
+
     func run() throws {
         threads.apply()
-        guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
-        let config = model.config
-        try config.validate()
-        let lossConfig = try lossOptions.config()
-
-        let source = try TaskSource.load(data: data, task: task, pairs: pairs, corruption: corruption,
-                                          arithSteps: arithSteps...arithSteps, seed: seed, context: config.contextLength)
-        let runConfig = PreferenceRunConfig(
-            model: config,
-            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: min(50, sftSteps / 10), seed: seed),
-            train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, evalEvery: evalEvery, seed: seed),
-            loss: lossConfig, evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
+        let runConfig = try runConfig()
+        let config = runConfig.model
+        let source = try Self.flags.validating {
+            try TaskSource.load(data: data, task: task, pairs: pairs, corruption: corruption,
+                                arithSteps: arithSteps...arithSteps, seed: seed, context: config.contextLength)
+        }
         let run = PreferenceRun(config: runConfig, pairs: source.pairs, answerCheck: source.answerCheck)
         run.log = { print($0); fflush(nil) }
         var line = ProgressLine()

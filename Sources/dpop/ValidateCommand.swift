@@ -10,10 +10,11 @@ struct ValidateCommand: ParsableCommand {
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String
+    @Argument(help: "Overrides in Hydra's grammar: key=value, key=a,b (an axis), seed=range(0,5), ~grid.axis.") var overrides: [String] = []
 
     func run() throws {
         do {
-            print(try SpecLoader.load(path: spec).summary)
+            print(try SpecLoader.load(path: spec, overrides: SpecOverride.parse(overrides)).summary)
         } catch let error as SpecError {
             try? FileHandle.standardError.write(contentsOf: Data((error.description + "\n").utf8))
             throw ExitCode(1)

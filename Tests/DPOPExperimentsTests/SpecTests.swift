@@ -93,10 +93,10 @@ import Testing
             "6:10 data.pairs must be >= 10, got 5",
             "7:10 data.steps must be a whole number, got 'many'",
             "8:18 data.eval_fraction must be in (0, 1), got 1.5",
-            "9:14 sft.steps must be >= 1, got 0",
-            "9:21 sft.lr must be > 0, got -1",
+            "9:14 sft.steps must be in 1...1000000000, got 0",
+            "9:21 sft.lr must be in (0, 1], got -1",
             "9:25 unknown key 'bacth' in sft",
-            "10:14 loss.beta must be > 0, got 0",
+            "10:14 loss.beta must be in (0, 1000000], got 0",
             "13:40 'when' of axis 'epsilon' refers to 'los', which is not an axis of this grid",
             "14:9 grid axis 'beta' has no values",
         ])
@@ -183,6 +183,13 @@ import Testing
                 == ["2:39 data.steps only applies to the built-in arith task, and this cell reads data.path"])
     }
 
+    @Test func everyLossKeyButTheTypeIsALossParameterAndBack() {
+        let lossKeys = SpecKey.all.filter { $0.section == "loss" && $0.field != "type" }
+        #expect(lossKeys.allSatisfy { $0.lossParameter?.rawValue == $0.field })
+        #expect(Set(lossKeys.compactMap(\.lossParameter)) == Set(PreferenceLossParameter.allCases))
+        #expect(SpecKey.axis(named: "loss.type")?.lossParameter == nil && SpecKey.axis(named: "train.lr")?.lossParameter == nil)
+    }
+
     @Test func lossParametersCheckedPerCell() {
         // ε = 0.7 is fine for cdpo but not for robust; the error points at the axis value.
         #expect(located("""
@@ -192,7 +199,7 @@ import Testing
           epsilon: [0.1, 0.7]
         """) == ["4:18 loss.epsilon must be in [0, 0.5) for the robust loss (it divides by 1 - 2ε), got 0.7"])
         // A λ below 0 is wrong whatever the loss.
-        #expect(located("name: x\nloss: {type: dpo, lambda: -1}\n") == ["2:27 loss.lambda must be >= 0, got -1"])
+        #expect(located("name: x\nloss: {type: dpo, lambda: -1}\n") == ["2:27 loss.lambda must be in [0, 1000000], got -1"])
     }
 
     @Test func corruptionForms() throws {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+@testable import DPOPExperiments
 @testable import DPOPReports
 
 @Suite struct ReportTests {
     @Test func rendersTheFixtureReport() throws {
-        let report = try Report.build(try Fixture.editDistance(), templates: .builtIn())
+        let report = try Report.build(try Fixture.withTrouble(), templates: .builtIn())
         let html = report.html
         for section in ["id=\"table\"", "id=\"comparison\"", "id=\"figures\"", "id=\"unfinished\"", "id=\"provenance\"", "id=\"spec\""] {
             #expect(html.contains("<section \(section)>"), "missing section \(section)")
@@ -17,11 +18,11 @@ import Testing
         let external = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!external.contains("http://") && !external.contains("https://"))
         #expect(!html.contains("<link") && !html.contains("@import") && !html.contains("url("))
-        #expect(html.contains("14 cells finished, 1 failed, 1 running"))
-        #expect(html.contains("class=\"num failure-mode\""))
+        #expect(html.contains("17 cells finished, 1 failed, 1 running"))
+        #expect(html.contains("class=\"num failure-mode\""))                          // dpo on the high bucket
         #expect(html.contains("lambda: {values: [5, 50, 500], when: {loss: dpop}}"))   // spec text verbatim
-        #expect(html.contains("loss is not finite at step 60"))                       // failed cell's error
-        #expect(html.contains("<code title=\"9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c\">9b8c7d6e5f4a</code>"))
+        #expect(html.contains("train step 20: loss is nan"))                          // failed cell's error
+        #expect(html.contains("<code title=\"\(Fixture.troubleDirtyCommit)\">9b8c7d6e5f4a</code>"))
         #expect(html.contains("Sources/DPOPTrainer/Losses/PreferenceLoss.swift"))     // dirty runs' changed files
         for figure in report.figures { #expect(PlotTests.parse(figure.svg).ok, "\(figure.id) is not well-formed XML") }
     }
@@ -51,9 +52,9 @@ import Testing
     /// table and dirty-tree list escape them (they were written raw, and Markdown renderers show HTML).
     @Test func escapesProvenanceInTheMarkdownReport() throws {
         var run = Fixture.run("a0", ["loss": "dpo", "tag": "<img src=x onerror=alert(1)>", "seed": "0"], dw: -10)
-        run.provenance = RunProvenance(commit: "0123456789abcdef", branch: "<script>alert(1)</script>|main", dirty: true,
-                                       changedFiles: ["<img src=y onerror=alert(2)>.swift", "a|b.swift"], date: nil,
-                                       host: "<b>node</b>")
+        run.provenance = Provenance(commit: "0123456789abcdef", branch: "<script>alert(1)</script>|main", dirty: true,
+                                    changedFiles: ["<img src=y onerror=alert(2)>.swift", "a|b.swift"], host: "<b>node</b>",
+                                    date: "2026-01-01T00:00:00Z", libgit2: "1.5.1", environment: nil)
         let report = try Report.build(Fixture.results([run]), templates: .builtIn())
         let provenance = try #require(report.markdown.components(separatedBy: "## Provenance").last?
             .components(separatedBy: "## Spec").first)
@@ -105,11 +106,12 @@ import Testing
     }
 
     @Test func provenanceSummaryCountsCommitsAndDirtyRuns() throws {
-        let p = ProvenanceSummary(try Fixture.editDistance())
-        #expect(p.commits.map(\.runs) == [12, 3])
-        #expect(p.commits[1].dirtyRuns == 3)
+        let results = try Fixture.withTrouble()
+        let p = ProvenanceSummary(results)
+        #expect(p.commits.map(\.runs) == [15, 3])
+        #expect(p.commits[1].dirtyRuns == 3 && p.commits[1].commit == Fixture.troubleDirtyCommit)
         #expect(p.dirty.count == 3 && p.dirty.allSatisfy { $0.changedFiles == ["Sources/DPOPTrainer/Losses/PreferenceLoss.swift"] })
-        #expect(p.dirty[0].label.hasPrefix("loss=dpop lambda="))
-        #expect(p.hosts.map(\.host) == ["lab-node-1"])
+        #expect(p.dirty[0].label.hasPrefix("loss=dpop lambda=50 bucket=high"))
+        #expect(p.hosts.map(\.host) == [results.runs[0].provenance!.host] && p.hosts[0].runs == 18)
     }
 }

@@ -1,3 +1,4 @@
+import DPOPExperiments
 import Foundation
 import Testing
 @testable import DPOPReports
@@ -11,7 +12,7 @@ import Testing
             Fixture.run("a2", ["loss": "dpo", "bucket": "low", "seed": "2"], dw: -3, accuracy: 0.8, decreased: 1.0),
             Fixture.run("b0", ["loss": "dpop", "bucket": "low", "seed": "0"], dw: 0.5, accuracy: 0.9, decreased: 0.2),
             Fixture.run("c0", ["loss": "dpop", "bucket": "high", "seed": "0"], dw: 0, status: .failed),
-        ], spec: "grid:\n  loss: [dpo, dpop]\n  bucket: [low, high]\n")
+        ], order: [AxisValues(name: "loss", values: ["dpo", "dpop"]), AxisValues(name: "bucket", values: ["low", "high"])])
     }
 
     static func render(_ table: ComparisonTable, _ format: OutputFormat) throws -> String {
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func markdownTableShapeAndCaption() throws {
-        let t = try ComparisonTable.build(try Fixture.editDistance())
+        let t = try ComparisonTable.build(try Fixture.withTrouble())
         let md = try Self.render(t, .md)
         let lines = md.split(separator: "\n").map(String.init)
         #expect(lines[0] == "**Table: edit-distance — final step, eval split; mean ± sample std over seeds (n = 3 per row unless noted).**")
@@ -68,11 +69,12 @@ import Testing
         #expect(widths == [10])   // 3 axes + n + 5 metrics = 9 cells → 10 pipes
         #expect(rows[0] == "| loss | lambda | bucket | n | Δw (logps/chosen_delta) | share Δw<0 (logps/chosen_decreased) | reward acc. (rewards/accuracies) | margin (rewards/margins) | task acc. (task/accuracy) |")
         #expect(rows[1] == "|:--|:--|:--|--:|--:|--:|--:|--:|--:|")
-        #expect(rows[2].hasPrefix("| dpo | — | low | 3 | -15.4 ± 2.2 ⚠ |"))
-        #expect(rows.contains { $0.hasPrefix("| dpop | 5 | low | 1 | -3.10 ± — |") })              // n = 1: no std
-        #expect(rows.contains { $0.hasPrefix("| dpop | 500 | low | 1 (+1 failed) |") })           // failed seed shown
+        #expect(rows[2].hasPrefix("| dpo | — | low | 3 | -2.89 ± 1.25 |"))                        // CI reaches above 0: no flag
+        #expect(rows[3].hasPrefix("| dpo | — | high | 3 | -3.86 ± 0.65 ⚠ |"))
+        #expect(rows[4].hasPrefix("| dpop | 5 | low | 3 | 0.0901 ± 0.0929 |"))
+        #expect(rows.contains { $0.hasPrefix("| dpop | 500 | low | 2 (+1 failed) | 0.0857 ± 0.0259 |") })   // failed seed shown
         #expect(rows.last!.hasPrefix("| cell 09df9a4395af | — | — | 0 (1 running) | running |"))  // running cell shown
-        #expect(md.contains("14 cells finished, 1 failed, 1 running."))
+        #expect(md.contains("17 cells finished, 1 failed, 1 running."))
     }
 
     @Test func csvCarriesRawNumbers() throws {
@@ -93,17 +95,17 @@ import Testing
     /// A results folder on disk: dpo seeds 0, 1 completed (one written as the legacy "done"); dpop seed 0
     /// completed, seed 1 interrupted; sft seed 0 interrupted; ipo seed 0 failed.
     static func withInterrupted() throws -> ExperimentResults {
-        func run(_ id: String, _ loss: String, _ seed: Int, _ status: String) -> String {
-            #"{"id": "\#(id)", "experiment": "e", "status": "\#(status)", "values": {"loss": "\#(loss)", "seed": "\#(seed)"}"#
-                + (status == "interrupted" ? #", "error": "interrupted by signal 15 at train step 2""# : "") + "}"
+        func run(_ id: String, _ loss: String, _ seed: Int, _ status: String) throws -> String {
+            try Fixture.runJSON(id, status: status, values: ["loss": loss, "seed": "\(seed)"],
+                                error: status == "interrupted" ? "interrupted by signal 15 at train step 2" : nil, experiment: "e")
         }
         let record = LoaderTests.recordLine(step: 10, dw: -1) + "\n"
         let path = try LoaderTests.folder([
-            "a0": (run("a0", "dpo", 0, "done"), record), "a1": (run("a1", "dpo", 1, "completed"), record),
-            "b0": (run("b0", "dpop", 0, "completed"), record), "b1": (run("b1", "dpop", 1, "interrupted"), nil),
-            "c0": (run("c0", "sft", 0, "interrupted"), nil), "d0": (run("d0", "ipo", 0, "failed"), nil),
+            "a0": (try run("a0", "dpo", 0, "done"), record), "a1": (try run("a1", "dpo", 1, "completed"), record),
+            "b0": (try run("b0", "dpop", 0, "completed"), record), "b1": (try run("b1", "dpop", 1, "interrupted"), nil),
+            "c0": (try run("c0", "sft", 0, "interrupted"), nil), "d0": (try run("d0", "ipo", 0, "failed"), nil),
         ], spec: "name: e\ngrid:\n  loss: [dpo, dpop, sft, ipo]\n")
-        return try ResultsFolder.load(path: path)
+        return try ExperimentResults.load(path: path)
     }
 
     @Test func interruptedCellsShowAsInterruptedNotFailed() throws {
@@ -170,12 +172,14 @@ import Testing
 
     @Test func stepSelection() throws {
         let r = try Fixture.editDistance()
-        let at50 = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .step(50)))
+        let at20 = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .step(20)))
         let final = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"]))
-        let v50 = at50.groups[0].metrics["logps/chosen_delta"]!.values, vFinal = final.groups[0].metrics["logps/chosen_delta"]!.values
-        #expect(v50.allSatisfy { $0.step == 50 } && vFinal.allSatisfy { $0.step == 100 })
-        #expect(v50[0].value > vFinal[0].value)   // DPO's Δw keeps falling
-        // best: the record with the highest Δw — step 0 (Δw = 0) for DPO, whose Δw only falls.
+        let v20 = at20.groups[0].metrics["logps/chosen_delta"]!.values, vFinal = final.groups[0].metrics["logps/chosen_delta"]!.values
+        #expect(v20.allSatisfy { $0.step == 20 } && vFinal.allSatisfy { $0.step == 40 })
+        let dpoLow = r.runs.filter { $0.loss == "dpo" && $0.values["bucket"] == "low" }.sorted { $0.id < $1.id }
+        #expect(v20.map(\.value).sorted() == dpoLow.map { $0.history.first { $0.step == 20 }!.eval.logpsChosenDelta }.sorted())
+        #expect(zip(v20, vFinal).allSatisfy { $0.value != $1.value })
+        // best: the record with the highest Δw — step 0 (Δw = 0) for DPO, whose Δw is below 0 at every later step.
         let best = try ComparisonTable.build(r, options: TableOptions(metrics: ["logps/chosen_delta"], step: .best))
         #expect(best.groups[0].metrics["logps/chosen_delta"]!.values.allSatisfy { $0.step == 0 && $0.value == 0 })
         // best by a lower-is-better metric picks its minimum.
@@ -183,8 +187,8 @@ import Testing
                             history: [Fixture.record(step: 0, dw: 0, decreased: 0.5), Fixture.record(step: 5, dw: 1, decreased: 0.1),
                                       Fixture.record(step: 9, dw: 2, decreased: 0.3)])
         #expect(StepSelector.best.record(of: run, metric: try Metric.named("logps/chosen_decreased"), bucket: nil)?.step == 5)
-        #expect(throws: ReportError.stepNotRecorded(30, recorded: [0, 25, 50, 75, 100])) {
-            try ComparisonTable.build(r, options: TableOptions(step: .step(30)))
+        #expect(throws: ReportError.stepNotRecorded(15, recorded: [0, 10, 20, 30, 40])) {
+            try ComparisonTable.build(r, options: TableOptions(step: .step(15)))
         }
         #expect(try StepSelector(parsing: "best") == .best && StepSelector(parsing: "40") == .step(40))
         #expect(throws: ReportError.self) { try StepSelector(parsing: "latest") }

@@ -128,7 +128,7 @@ import Testing
         let tight = try ArithTask.generate(ArithTaskConfig(count: 200, steps: 2...2, corruption: Self.all, seed: 11, maxContext: 96))
         #expect(tight.allSatisfy { $0.prompt.utf8.count + max($0.chosen.utf8.count, $0.rejected.utf8.count) + 1 <= 96 })
         #expect(throws: DPOPError.self) {
-            try ArithTask.generate(ArithTaskConfig(count: 5, steps: 4...4, corruption: Self.all, seed: 11, maxContext: 100))
+            try ArithTask.generate(ArithTaskConfig(count: 10, steps: 4...4, corruption: Self.all, seed: 11, maxContext: 100))
         }
     }
 

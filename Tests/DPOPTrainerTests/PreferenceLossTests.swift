@@ -209,8 +209,10 @@ import Testing
                 try c.validate()
                 Issue.record("\(c) should be invalid")
             } catch let e as DPOPError {
-                guard case .invalidConfiguration(let m) = e else { Issue.record("wrong case \(e)"); continue }
-                #expect(m.contains(name) && m.contains(c.kind.rawValue), "\(m)")
+                // The error names the setting as a spec spells it; a rule that depends on the kind names the kind.
+                guard case .invalidSetting(let m) = e else { Issue.record("wrong case \(e)"); continue }
+                #expect(m.setting == "loss.\(name)", "\(m)")
+                if name == "epsilon" { #expect(m.description.contains(c.kind.rawValue) && m.related == ["loss.type"], "\(m)") }
             } catch {
                 Issue.record("unexpected \(error)")
             }
@@ -224,7 +226,7 @@ import Testing
     }
 
     @Test func usedParametersAndCoding() throws {
-        #expect(PreferenceLossConfig(kind: .dpop).usedParameters == ["beta", "lambda", "placement"])
+        #expect(PreferenceLossConfig(kind: .dpop).usedParameters == [.beta, .lambda, .placement])
         #expect(PreferenceLossKind.sft.usedParameters.isEmpty)
         #expect(!PreferenceLossKind.simpo.usesReference && PreferenceLossKind.dpo.usesReference)
         let decoded = try JSONDecoder().decode(

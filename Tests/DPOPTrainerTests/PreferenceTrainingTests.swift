@@ -8,8 +8,10 @@ import Testing
 
     static func pairs(_ n: Int = 60, mix: String = "step", seed: UInt64 = 3) throws -> [PreferencePair] {
         // Short one-step problems keep the debug-build tests fast.
-        try ArithTask.generate(ArithTaskConfig(count: n, steps: 1...1, maxNumber: 9,
-                                               corruption: try ArithCorruptionMix(parsing: mix), seed: seed, maxContext: 96))
+        // The task generates at least 10 pairs; pair i does not depend on the count, so a prefix is the same pairs.
+        Array(try ArithTask.generate(ArithTaskConfig(count: max(n, 10), steps: 1...1, maxNumber: 9,
+                                                     corruption: try ArithCorruptionMix(parsing: mix), seed: seed,
+                                                     maxContext: 96)).prefix(n))
     }
 
     static func model(seed: UInt64 = 1, batch: Int = 8) throws -> GPTModel {

@@ -6,7 +6,8 @@ import Testing
 @Suite struct CellInvocationTests {
     static let invocations = [
         CellInvocation(specPath: "experiments/quickstart.yaml", cellID: "0123456789ab", resultsRoot: "/tmp/results"),
-        CellInvocation(specPath: "spec with space.yaml", cellID: "deadbeef0000", resultsRoot: "r", threads: 3,
+        CellInvocation(specPath: "spec with space.yaml", overrides: ["train.steps=50", "beta=0.1,0.3", "~grid.lambda"],
+                       cellID: "deadbeef0000", resultsRoot: "r", threads: 3,
                        retryFailed: true, force: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results", threads: 1, retryFailed: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results",

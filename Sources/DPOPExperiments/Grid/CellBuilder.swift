@@ -3,8 +3,9 @@ import Foundation
 
 /// Turns one combination of axis values into a validated `CellConfig`, reporting what is wrong at the value that caused it.
 ///
-/// Checks here are the ones that depend on more than one setting (embedding vs heads, ε for `robust`,
-/// context for the arith task, buckets vs `normalised`) plus the trainer's own `validate()` as a backstop.
+/// The rules are the trainer configs' own `validate()` (ranges, embedding vs heads, ε for `robust`, context
+/// for the arith task, memory): their `SettingError` names the setting's key path, which picks the node to
+/// report at. Checks of the spec's own (data source, buckets vs `normalised`) are made here.
 struct CellBuilder {
     let document: SpecDocument
     let log: DiagnosticLog
@@ -47,6 +48,16 @@ struct CellBuilder {
             ok = false
             log.error(message, at: position, hint: hint)
         }
+        /// Reports a trainer config's validation error at the node of the setting it names (by key path).
+        func check(fallback: SpecPosition? = nil, _ validate: () throws -> Void) {
+            do { try validate() } catch DPOPError.invalidSetting(let e) {
+                fail(e.message(naming: e.setting), at: blame(e.settings, fallback: fallback), hint: e.hint)
+            } catch let error as DPOPError {
+                fail(SpecReader.message(error), at: fallback ?? document.rootPosition)
+            } catch {
+                fail("\(error)", at: fallback ?? document.rootPosition)
+            }
+        }
 
         // Data source: the built-in task or a file, never both.
         let taskValue = value(key("data.task"))
@@ -81,18 +92,12 @@ struct CellBuilder {
             data.steps = int("data.steps")
             data.maxNumber = int("data.max_number")
             data.seed = uint("data.seed")
-            if context < 64 {
-                fail("model.context must be at least 64 for the arith task, got \(context)", at: blame(["model.context"]),
-                     hint: "two-step problems need about 100 tokens")
-            }
-            do {
+            // The reader has checked the corruption text already.
+            let mix = (try? ArithCorruptionMix(parsing: data.corruption)) ?? ArithTaskConfig.Settings.corruption.defaultValue
+            check(fallback: document.dataPosition) {
                 try ArithTaskConfig(count: data.pairs, steps: data.steps...data.steps, maxNumber: data.maxNumber,
-                                    corruption: try ArithCorruptionMix(parsing: data.corruption), seed: data.seed,
-                                    maxContext: context).validate()
-            } catch let error as DPOPError where context >= 64 {
-                fail(SpecReader.message(error), at: blame(["data.steps", "data.max_number", "data.pairs", "data.corruption"],
-                                                          fallback: document.dataPosition))
-            } catch {}
+                                    corruption: mix, seed: data.seed, maxContext: context).validate()
+            }
         } else {
             for k in SpecKey.all where k.arithOnly {
                 if let at = assigned[k.path]?.position ?? document.settings[k.path]?.position {
@@ -140,59 +145,43 @@ struct CellBuilder {
         // Model.
         let model = GPTConfig(vocabSize: ByteTokenizer.vocabularySize, contextLength: context, layers: int("model.layers"),
                               heads: int("model.heads"), channels: int("model.embedding"))
-        if model.heads > 0, model.channels % model.heads != 0 {
-            fail("model.embedding (\(model.channels)) must be divisible by model.heads (\(model.heads))",
-                 at: blame(["model.embedding", "model.heads"], fallback: document.rootPosition))
-        } else {
-            do { try model.validate() } catch let error as DPOPError {
-                fail(SpecReader.message(error), at: blame(["model.embedding", "model.heads", "model.layers", "model.context"]))
-            } catch {}
-        }
+        check { try model.validate() }
 
         // Training stages; the cell seed drives SFT initialisation and both stages' order.
         let seed = value(SpecKey.seed)?.value.uintValue ?? 0
-        func rate(_ path: String) -> Float {
-            let x = double(path)
-            if !(Float(x) > 0) { fail("\(path) \(x) is 0 as a 32-bit float", at: blame([path])) }
-            return Float(x)
-        }
-        let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: rate("sft.lr"),
+        let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: Float(double("sft.lr")),
                             warmupSteps: int("sft.warmup"),
-                            decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? .cosine, seed: seed)
-        let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: rate("train.lr"),
+                            decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? SFTConfig.Settings.decay.defaultValue, seed: seed,
+                            adamw: AdamWConfig(weightDecay: Float(double("sft.weight_decay"))))
+        let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: Float(double("train.lr")),
                                           warmupSteps: int("train.warmup"),
-                                          decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? .constant,
+                                          decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? PreferenceTrainConfig.Settings.decay.defaultValue,
                                           evalEvery: int("train.eval_every"), seed: seed,
+                                          adamw: AdamWConfig(weightDecay: Float(double("train.weight_decay"))),
                                           taskEvalPairs: int("train.task_eval_pairs"))
 
         // Loss.
-        let kind = PreferenceLossKind(rawValue: string("loss.type")) ?? .dpop
+        let kind = PreferenceLossKind(rawValue: string("loss.type")) ?? PreferenceLossConfig.Settings.kind.defaultValue
         var loss = PreferenceLossConfig(kind: kind, beta: double("loss.beta"), lambda: double("loss.lambda"),
                                         placement: DPOPPlacement(rawValue: string("loss.placement")) ?? .inside,
                                         epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"))
-        if kind == .robust, loss.epsilon >= 0.5 {
-            fail("loss.epsilon must be in [0, 0.5) for the robust loss (it divides by 1 - 2ε), got \(loss.epsilon)",
-                 at: blame(["loss.epsilon", "loss.type"]))
-        } else {
-            do { try loss.validate() } catch let error as DPOPError {
-                let message = SpecReader.message(error)
-                let named = ["beta", "lambda", "epsilon", "gamma", "alpha"].filter { message.contains($0) }.map { "loss.\($0)" }
-                fail(message, at: blame(named + ["loss.type"]))
-            } catch {}
-        }
+        check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
         let used = loss.usedParameters
         let defaults = PreferenceLossConfig(kind: kind)
-        if !used.contains("beta") { loss.beta = defaults.beta }
-        if !used.contains("lambda") { loss.lambda = defaults.lambda }
-        if !used.contains("placement") { loss.placement = defaults.placement }
-        if !used.contains("epsilon") { loss.epsilon = defaults.epsilon }
-        if !used.contains("gamma") { loss.gamma = defaults.gamma }
-        if !used.contains("alpha") { loss.alpha = defaults.alpha }
+        if !used.contains(.beta) { loss.beta = defaults.beta }
+        if !used.contains(.lambda) { loss.lambda = defaults.lambda }
+        if !used.contains(.placement) { loss.placement = defaults.placement }
+        if !used.contains(.epsilon) { loss.epsilon = defaults.epsilon }
+        if !used.contains(.gamma) { loss.gamma = defaults.gamma }
+        if !used.contains(.alpha) { loss.alpha = defaults.alpha }
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue
         let config = CellConfig(data: data, model: model, sft: sft, train: train, loss: loss, bucket: bucket, seed: seed)
+        // The rest of the run's rules, memory first: a cell that cannot fit is refused here, not in every run.
+        check { try config.runConfig.validate(pairs: task != nil ? data.pairs : nil) }
+        guard ok else { return nil }
         var idConfig = config
         idConfig.data.path = idPath
         return Built(config: config, idConfig: idConfig)

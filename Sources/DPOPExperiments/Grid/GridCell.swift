@@ -9,6 +9,9 @@ public struct GridCell: Sendable {
     /// `-` where the setting does not apply (λ of a dpo cell, the bucket of a bucket-less cell).
     public var values: [(axis: String, value: String)]
 
+    /// The value a cell carries for an axis whose setting does not apply to it.
+    public static let notApplicable = "-"
+
     /// Creates a cell.
     public init(id: String, config: CellConfig, values: [(axis: String, value: String)]) {
         self.id = id

@@ -11,8 +11,8 @@ struct GridExpander {
     /// More combinations than this is almost surely a mistake, and would take long to enumerate.
     static let maxCombinations = 100_000
 
-    /// The cells in deterministic order, and the names of the axes whose values differ between them.
-    func expand() -> (cells: [GridCell], axes: [String]) {
+    /// The cells in deterministic order, and the axes whose values differ between them with their values, in spec order.
+    func expand() -> (cells: [GridCell], axes: [AxisValues]) {
         let factors = document.factors
         guard !factors.isEmpty, factors.allSatisfy({ $0.count > 0 }) else { return ([], []) }
         var total = 1
@@ -67,7 +67,12 @@ struct GridExpander {
             GridCell(id: String(ContentHash.sha256(f.idJSON).prefix(12)), config: f.built,
                      values: varying.map { (labelAxes[$0].name, row[$0]) })
         }
-        return (cells, varying.map { labelAxes[$0].name })
+        let axes = varying.map { i in
+            var ordered: [String] = []
+            for text in labelAxes[i].values.map(\.text) + labels.map({ $0[i] }) where !ordered.contains(text) { ordered.append(text) }
+            return AxisValues(name: labelAxes[i].name, values: ordered.filter { text in labels.contains { $0[i] == text } })
+        }
+        return (cells, axes)
     }
 
     /// The settings a combination assigns, after joins, `when` and excludes; nil if it yields no cell.
@@ -112,7 +117,7 @@ struct GridExpander {
 
     /// The text labelling `key` in a cell: as written in the spec, or `-` where the setting does not apply.
     private func label(_ key: SpecKey, in config: CellConfig, assigned: [String: LocatedValue]) -> String {
-        guard applies(key, kind: config.loss.kind, readsFile: config.data.path != nil) else { return "-" }
-        return (assigned[key.path] ?? document.base(key))?.text ?? "-"
+        guard applies(key, kind: config.loss.kind, readsFile: config.data.path != nil) else { return GridCell.notApplicable }
+        return (assigned[key.path] ?? document.base(key))?.text ?? GridCell.notApplicable
     }
 }

@@ -23,6 +23,8 @@ public struct CellInvocation: Equatable, Sendable {
     public static let subcommand = "run"
 
     public var specPath: String
+    /// Command-line overrides of the spec, as typed (the child must see the same effective spec).
+    public var overrides: [String]
     public var cellID: String
     public var resultsRoot: String
     /// Threads for the cell (BLAS and kernels); nil: the child's default (all cores).
@@ -34,9 +36,10 @@ public struct CellInvocation: Equatable, Sendable {
     /// The runner that started this cell: the cell stops as interrupted when that process is gone.
     public var parentPID: Int32?
 
-    public init(specPath: String, cellID: String, resultsRoot: String, threads: Int? = nil,
+    public init(specPath: String, overrides: [String] = [], cellID: String, resultsRoot: String, threads: Int? = nil,
                 retryFailed: Bool = false, force: Bool = false, skippedExitCode: Int32? = nil, parentPID: Int32? = nil) {
         self.specPath = specPath
+        self.overrides = overrides
         self.cellID = cellID
         self.resultsRoot = resultsRoot
         self.threads = threads
@@ -78,7 +81,8 @@ public struct CellInvocation: Equatable, Sendable {
     }
 
     private func words(cellID: Word, threads: Word?) -> [Word] {
-        var words: [Word] = [.literal(Self.subcommand), .literal(specPath), .literal("--\(Option.cell)"), cellID,
+        var words: [Word] = [.literal(Self.subcommand), .literal(specPath)] + overrides.map { .literal($0) }
+        words += [.literal("--\(Option.cell)"), cellID,
                              .literal("--\(Option.results)"), .literal(resultsRoot)]
         if let threads { words += [.literal("--\(Option.threads)"), threads] }
         if retryFailed { words.append(.literal("--\(Option.retryFailed)")) }

@@ -43,9 +43,7 @@ public struct CellRunner {
         let (record, outcome): (RunRecord, Outcome)
         do {
             (record, outcome) = try attempt(cell, specSHA256: specSHA256, in: work, slurmJob: CellLock.read(lock)?.slurmJob)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            try FileWrite.data(try encoder.encode(record), to: work.appendingPathComponent("run.json"))
+            try store.write(record, into: work)
         } catch {
             try? FileManager.default.removeItem(at: work)
             throw FileWrite.diskFullOrSelf(error)
@@ -64,7 +62,7 @@ public struct CellRunner {
                                                           excluding: relativeResults.map { [$0] } ?? [])
         var values: [String: String] = [:]
         for v in cell.values { values[v.axis] = v.value }
-        var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, config: cell.config,
+        var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, axes: spec.axisValues, config: cell.config,
                                provenance: provenance, specSHA256: specSHA256, referenceSHA256: nil, referenceCacheKey: nil,
                                started: iso.string(from: started), finished: "", seconds: 0, attempt: attempt,
                                host: ProcessInfo.processInfo.hostName,
@@ -97,6 +95,7 @@ public struct CellRunner {
         record.finished = iso.string(from: Date())
         record.peakMemoryMB = PeakMemory.megabytes
         record.threads = Parallel.workers
+        record.overrides = spec.overrides.isEmpty ? nil : spec.overrides
         record.seconds = Date().timeIntervalSince(started)
         return (record, outcome)
     }

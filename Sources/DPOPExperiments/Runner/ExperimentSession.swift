@@ -12,8 +12,9 @@ public struct ExperimentSession: Sendable {
     public let specSHA256: String
 
     /// Loads and validates the spec; with `prepare`, creates the results folder and records the spec.
-    public static func open(specPath: String, resultsRoot: String, prepare: Bool = true) throws -> ExperimentSession {
-        let spec = try SpecLoader.load(path: specPath)
+    public static func open(specPath: String, resultsRoot: String, prepare: Bool = true,
+                            overrides: [SpecOverride] = []) throws -> ExperimentSession {
+        let spec = try SpecLoader.load(path: specPath, overrides: overrides)
         let root = URL(fileURLWithPath: resultsRoot).standardizedFileURL
         let store = ResultsStore(resultsRoot: root, experiment: spec.name)
         let sha = prepare ? try store.prepare(specText: spec.text) : ContentHash.sha256(spec.text)
@@ -87,6 +88,7 @@ public struct ExperimentSession: Sendable {
         let scheduler = LocalScheduler(executable: Self.executablePath, specPath: specPath, resultsRoot: resultsRoot,
                                        store: store, options: options)
         scheduler.output = output
+        scheduler.overrides = spec.overrides
         return try scheduler.run(cells)
     }
 

@@ -26,6 +26,8 @@ public final class LocalScheduler {
     let resultsRoot: URL
     let store: ResultsStore
     let options: Options
+    /// The spec's command-line overrides, passed on to every child.
+    public var overrides: [String] = []
     /// Progress output: (text, isStatusLine). Status lines may be redrawn in place.
     public var output: (String, Bool) -> Void = { text, _ in print(text) }
 
@@ -157,7 +159,7 @@ public final class LocalScheduler {
         let handle = FileHandle(fileDescriptor: log.descriptor, closeOnDealloc: false)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = CellInvocation(specPath: specPath, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
+        p.arguments = CellInvocation(specPath: specPath, overrides: overrides, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
                                      retryFailed: options.retryFailed, force: options.force,
                                      skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: getpid()).arguments
         p.standardOutput = handle

@@ -8,6 +8,7 @@ extension ExperimentSession {
         let filter = try CellFilter(only, axes: spec.axes)
         var launcher = SlurmLauncher(store: store, executable: Self.executablePath, specPath: specPath,
                                      specSHA256: specSHA256, resultsRoot: resultsRoot)
+        launcher.overrides = spec.overrides
         if let submit { launcher.submit = submit }
         return try launcher.launch(spec.cells().filter(filter.matches), options: options)
     }

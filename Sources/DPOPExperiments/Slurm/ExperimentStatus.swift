@@ -28,7 +28,7 @@ public struct ExperimentStatus: Sendable {
     /// Reads `folder` (`RESULTS/<name>`); asks `slurm` about tasks that are neither completed nor failed.
     public static func load(folder: String, slurm: SlurmQueue = .system) throws -> ExperimentStatus {
         let url = URL(fileURLWithPath: folder).standardizedFileURL
-        let store = ResultsStore(resultsRoot: url.deletingLastPathComponent(), experiment: url.lastPathComponent)
+        let store = ResultsStore(folder: url)
         let fm = FileManager.default
         let parts = [store.runsDirectory, store.locksDirectory, url.appendingPathComponent("slurm")]
         guard parts.contains(where: { fm.fileExists(atPath: $0.path) }) else {
@@ -45,7 +45,7 @@ public struct ExperimentStatus: Sendable {
             .filter { $0.hasSuffix(".lock") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }
         (runs + locks).sorted().forEach(add)
 
-        let labels = specValues(url.appendingPathComponent("spec.yaml"))
+        let labels = specValues(store.savedSpec()?.spec)
         let shown = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         var rows: [Row] = []
         var axes: [String] = []
@@ -139,8 +139,8 @@ public struct ExperimentStatus: Sendable {
     }
 
     /// Cell id → varying values, from the folder's copy of the spec; empty when it cannot be read.
-    private static func specValues(_ spec: URL) -> [String: [String: String]] {
-        guard FileManager.default.fileExists(atPath: spec.path), let loaded = try? SpecLoader.load(path: spec.path) else { return [:] }
+    private static func specValues(_ spec: ExperimentSpec?) -> [String: [String: String]] {
+        guard let loaded = spec else { return [:] }
         var values: [String: [String: String]] = [:]
         for cell in loaded.cells() {
             var v: [String: String] = [:]

@@ -28,6 +28,8 @@ public struct SbatchScript: Sendable {
     public var executable: String
     /// The spec (absolute).
     public var spec: String
+    /// Command-line overrides of the spec, passed on to every task.
+    public var overrides: [String] = []
     /// The results root (absolute).
     public var resultsRoot: String
     /// Pass `--retry-failed` to the tasks (failed cells are in the manifest).
@@ -38,7 +40,8 @@ public struct SbatchScript: Sendable {
     public init(jobName: String, taskCount: Int, maxParallel: Int? = nil, outputPattern: String,
                 partition: String? = nil, time: String? = nil, cpusPerTask: Int? = nil, mem: String? = nil,
                 extraArguments: [String] = [], manifest: String, executable: String, spec: String,
-                resultsRoot: String, retryFailed: Bool = false, comment: String? = nil) {
+                resultsRoot: String, retryFailed: Bool = false, overrides: [String] = [], comment: String? = nil) {
+        self.overrides = overrides
         self.jobName = jobName
         self.taskCount = taskCount
         self.maxParallel = maxParallel
@@ -78,7 +81,7 @@ public struct SbatchScript: Sendable {
         for option in options { out += "#SBATCH \(option)\n" }
         out += "#\n"
         if let comment { out += "# \(comment)\n" }
-        let command = CellInvocation(specPath: spec, cellID: "", resultsRoot: resultsRoot, retryFailed: retryFailed)
+        let command = CellInvocation(specPath: spec, overrides: overrides, cellID: "", resultsRoot: resultsRoot, retryFailed: retryFailed)
             .shellCommand(executable: executable, cellIDExpression: "\"$ID\"",
                           threadsExpression: "\"${SLURM_CPUS_PER_TASK:-1}\"", quote: Self.shellQuoted)
         out += """

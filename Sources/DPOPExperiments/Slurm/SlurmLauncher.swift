@@ -82,6 +82,8 @@ public struct SlurmLauncher {
     public var executable: String
     /// The spec the tasks run (made absolute).
     public var specPath: String
+    /// Command-line overrides of the spec, passed on to every task.
+    public var overrides: [String] = []
     public var specSHA256: String
     /// The results root the tasks write to (made absolute).
     public var resultsRoot: URL
@@ -142,6 +144,7 @@ public struct SlurmLauncher {
             partition: options.partition, time: options.time, cpusPerTask: options.cpusPerTask, mem: options.mem,
             extraArguments: options.extraArguments, manifest: manifest.path, executable: executable, spec: specPath,
             resultsRoot: resultsRoot.path, retryFailed: options.retryFailed,
+            overrides: overrides,
             comment: "Written by dpop at \(stamp): \(ids.count) pending cell\(ids.count == 1 ? "" : "s") of \(specPath) (spec sha256 \(specSHA256.prefix(12))).")
         try FileManager.default.createDirectory(at: store.logsDirectory, withIntermediateDirectories: true)
         try AtomicFile.write(Data(SlurmSubmission.manifest(ids).utf8), to: manifest)

@@ -33,6 +33,15 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         self.seed = seed
     }
 
+    /// What `PreferenceRun` runs for this cell (both stages seeded by the cell seed).
+    public var runConfig: PreferenceRunConfig {
+        var sft = sft, train = train
+        sft.seed = seed
+        train.seed = seed
+        return PreferenceRunConfig(model: model, sft: sft, train: train, loss: loss, evalFraction: data.evalFraction,
+                                   splitSeed: seed, buckets: data.buckets, trainBucket: bucket)
+    }
+
     /// JSON with sorted keys: the bytes a cell id hashes (after the id's path substitution, see `GridCell.id`).
     public func canonicalJSON() -> Data {
         let encoder = JSONEncoder()
@@ -40,7 +49,8 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         do {
             return try encoder.encode(self)
         } catch {
-            // Only non-finite floats can fail to encode, and validation rejects them before a config exists.
+            // Only non-finite floats fail to encode, and `Setting.check` (through `CellBuilder`) refuses them
+            // before a config exists; no input reaches this.
             preconditionFailure("CellConfig failed to encode: \(error)")
         }
     }

@@ -6,20 +6,28 @@ public struct ExperimentSpec: Sendable {
     public var description: String
     /// The spec's path as given to the loader.
     public var file: String
-    /// The YAML exactly as read.
+    /// The YAML exactly as read; with overrides, the effective spec (the file's tree with them applied).
     public var text: String
-    /// Names of the axes whose values differ between cells, in spec order (a `seed` axis when there are several seeds).
-    public var axes: [String]
+    /// The command-line overrides applied to the file, as typed.
+    public var overrides: [String]
+    /// The axes whose values differ between cells, each with the values cells take, in spec order (a `seed`
+    /// axis when there are several seeds); every cell's `run.json` records them.
+    public var axisValues: [AxisValues]
     private let grid: [GridCell]
 
-    init(name: String, description: String, file: String, text: String, axes: [String], cells: [GridCell]) {
+    init(name: String, description: String, file: String, text: String, overrides: [String] = [],
+         axisValues: [AxisValues], cells: [GridCell]) {
         self.name = name
         self.description = description
         self.file = file
         self.text = text
-        self.axes = axes
+        self.overrides = overrides
+        self.axisValues = axisValues
         self.grid = cells
     }
+
+    /// Names of the axes whose values differ between cells, in spec order.
+    public var axes: [String] { axisValues.map(\.name) }
 
     /// The cells in deterministic order: the product of axes, zip groups and seeds in file order, first outermost.
     public func cells() -> [GridCell] {

@@ -11,7 +11,9 @@ public struct SpecError: Error, CustomStringConvertible, Sendable {
     /// All diagnostics, one block each, then a count.
     public var description: String {
         let count = diagnostics.count
-        let file = diagnostics.first?.file ?? "spec"
+        // The file's name, or "the command line" when only overrides are at fault (they sort first).
+        let file = diagnostics.first { !$0.file.hasPrefix(SpecOverride.diagnosticPrefix) }?.file
+            ?? (diagnostics.isEmpty ? "spec" : "the command line")
         let summary = "\(count) error\(count == 1 ? "" : "s") in \(file)"
         return (diagnostics.map(\.description) + [summary]).joined(separator: "\n")
     }

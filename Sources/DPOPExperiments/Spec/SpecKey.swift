@@ -7,10 +7,12 @@ import DPOPTrainer
 struct SpecKey: Sendable {
     /// The type of a setting's value and the checks made on it alone.
     enum Kind: Sendable {
-        case integer(NumberRange)
+        case integer(Setting<Int>)
         /// A non-negative 64-bit seed.
         case seed
-        case real(NumberRange)
+        case real(Setting<Double>)
+        /// A number the trainer uses as a 32-bit float (learning rates, weight decay).
+        case float(Setting<Float>)
         case choice([String])
         case flag
         case lossKind
@@ -50,9 +52,9 @@ struct SpecKey: Sendable {
         path.firstIndex(of: ".").map { String(path[path.index(after: $0)...]) } ?? path
     }
 
-    /// For `loss.beta` etc.: the name `PreferenceLossConfig.usedParameters` uses; nil for other keys.
-    var lossParameter: String? {
-        section == "loss" && field != "type" ? field : nil
+    /// For `loss.beta` etc.: the loss parameter it sets; nil for other keys (and `loss.type`).
+    var lossParameter: PreferenceLossParameter? {
+        section == "loss" ? PreferenceLossParameter(rawValue: field) : nil
     }
 
     /// The default as a located value without a position.
@@ -60,42 +62,72 @@ struct SpecKey: Sendable {
         defaultValue.map { LocatedValue($0, at: nil) }
     }
 
-    /// Every section key, in the order the spec documentation lists them.
-    static let all: [SpecKey] = [
-        SpecKey("model.layers", .integer(.atLeast(1)), .int(4)),
-        SpecKey("model.heads", .integer(.atLeast(1)), .int(4)),
-        SpecKey("model.embedding", .integer(.atLeast(1)), .int(128)),
-        SpecKey("model.context", .integer(.atLeast(1)), .int(128)),
-        SpecKey("data.task", .choice(["arith"]), nil),
-        SpecKey("data.path", .file, nil),
-        SpecKey("data.pairs", .integer(.atLeast(10)), .int(2000), arithOnly: true),
-        SpecKey("data.corruption", .corruption, .string(ArithCorruptionMix(only: .step).description), arithOnly: true),
-        SpecKey("data.steps", .integer(.closed(1, 4)), .int(2), arithOnly: true),
-        SpecKey("data.max_number", .integer(.closed(5, 999)), .int(50), arithOnly: true),
-        SpecKey("data.seed", .seed, .uint(0), arithOnly: true),
-        SpecKey("data.eval_fraction", .real(.open(0, 1)), .double(0.1)),
-        SpecKey("data.normalised", .flag, .bool(false)),
-        SpecKey("sft.steps", .integer(.atLeast(1)), .int(800)),
-        SpecKey("sft.lr", .real(.above(0)), .double(1e-3)),
-        SpecKey("sft.batch", .integer(.atLeast(1)), .int(32)),
-        SpecKey("sft.warmup", .integer(.atLeast(0)), .int(50)),
-        SpecKey("sft.decay", .choice(LearningRateSchedule.Decay.allCases.map(\.rawValue)), .string("cosine")),
-        SpecKey("train.steps", .integer(.atLeast(1)), .int(200)),
-        SpecKey("train.lr", .real(.above(0)), .double(1e-4)),
-        SpecKey("train.batch", .integer(.atLeast(1)), .int(16)),
-        SpecKey("train.eval_every", .integer(.atLeast(1)), .int(25)),
-        SpecKey("train.warmup", .integer(.atLeast(0)), .int(10)),
-        SpecKey("train.decay", .choice(LearningRateSchedule.Decay.allCases.map(\.rawValue)), .string("constant")),
-        SpecKey("train.task_eval_pairs", .integer(.atLeast(0)), .int(64)),
-        SpecKey("loss.type", .lossKind, .string("dpop"), short: "loss"),
-        SpecKey("loss.beta", .real(.above(0)), .double(0.1), short: "beta"),
-        SpecKey("loss.lambda", .real(.atLeast(0)), .double(50), short: "lambda"),
-        SpecKey("loss.placement", .choice(DPOPPlacement.allCases.map(\.rawValue)), .string("inside"), short: "placement"),
-        // cdpo allows ε up to 1; robust's tighter [0, 0.5) depends on the loss and is checked per cell.
-        SpecKey("loss.epsilon", .real(.closed(0, 1)), .double(0.1), short: "epsilon"),
-        SpecKey("loss.gamma", .real(.atLeast(0)), .double(0.5), short: "gamma"),
-        SpecKey("loss.alpha", .real(.atLeast(0)), .double(1.0), short: "alpha"),
-    ]
+    /// A numeric setting of the trainer: its range and default are the config struct's.
+    init(_ setting: Setting<Int>, short: String? = nil, arithOnly: Bool = false) {
+        self.init(setting.key, .integer(setting), .int(setting.defaultValue), short: short, arithOnly: arithOnly)
+    }
+
+    init(_ setting: Setting<Double>, short: String? = nil) {
+        self.init(setting.key, .real(setting), .double(setting.defaultValue), short: short)
+    }
+
+    init(_ setting: Setting<Float>) {
+        // The Float's shortest text (1e-3, not 0.0010000000474974513): what the spec reference shows.
+        self.init(setting.key, .float(setting), .double(Double("\(setting.defaultValue)")!))
+    }
+
+    /// A named choice of the trainer (decay, placement): its cases and default are the config struct's.
+    init<Choice: RawRepresentable & CaseIterable & Sendable>(_ setting: Setting<Choice>, short: String? = nil)
+    where Choice.RawValue == String {
+        self.init(setting.key, .choice(Choice.allCases.map(\.rawValue)), .string(setting.defaultValue.rawValue), short: short)
+    }
+
+    /// Every section key, in the order the spec documentation lists them; ranges and defaults come
+    /// from the trainer's `Settings` tables, so the spec, the CLI and the structs share them.
+    static let all: [SpecKey] = {
+        typealias Model = GPTConfig.Settings
+        typealias Arith = ArithTaskConfig.Settings
+        typealias SFT = SFTConfig.Settings
+        typealias Train = PreferenceTrainConfig.Settings
+        typealias Loss = PreferenceLossConfig.Settings
+        return [
+            SpecKey(Model.layers),
+            SpecKey(Model.heads),
+            SpecKey(Model.embedding),
+            SpecKey(Model.context),
+            SpecKey("data.task", .choice(["arith"]), nil),
+            SpecKey("data.path", .file, nil),
+            SpecKey(Arith.pairs, arithOnly: true),
+            SpecKey(Arith.corruption.key, .corruption, .string(Arith.corruption.defaultValue.description), arithOnly: true),
+            SpecKey(Arith.steps, arithOnly: true),
+            SpecKey(Arith.maxNumber, arithOnly: true),
+            SpecKey(Arith.seed.key, .seed, .uint(Arith.seed.defaultValue), arithOnly: true),
+            SpecKey(PreferenceRunConfig.Settings.evalFraction),
+            SpecKey("data.normalised", .flag, .bool(false)),
+            SpecKey(SFT.steps),
+            SpecKey(SFT.lr),
+            SpecKey(SFT.batch),
+            SpecKey(SFT.warmup),
+            SpecKey(SFT.decay),
+            SpecKey(SFT.weightDecay),
+            SpecKey(Train.steps),
+            SpecKey(Train.lr),
+            SpecKey(Train.batch),
+            SpecKey(Train.evalEvery),
+            SpecKey(Train.warmup),
+            SpecKey(Train.decay),
+            SpecKey(Train.weightDecay),
+            SpecKey(Train.taskEvalPairs),
+            SpecKey(Loss.kind.key, .lossKind, .string(Loss.kind.defaultValue.rawValue), short: "loss"),
+            SpecKey(Loss.beta, short: "beta"),
+            SpecKey(Loss.lambda, short: "lambda"),
+            SpecKey(Loss.placement, short: "placement"),
+            // cdpo allows ε up to 1; robust's tighter [0, 0.5) depends on the loss and is checked per cell.
+            SpecKey(Loss.epsilon, short: "epsilon"),
+            SpecKey(Loss.gamma, short: "gamma"),
+            SpecKey(Loss.alpha, short: "alpha"),
+        ]
+    }()
 
     /// The grid-only axis choosing the bucket a cell trains and evaluates on.
     static let bucket = SpecKey("bucket", .bucketName, nil)

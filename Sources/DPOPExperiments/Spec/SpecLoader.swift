@@ -43,8 +43,8 @@ import Yams
 /// (λ does not apply to dpo) and has a listed value. Cells that resolve to the same configuration
 /// (loss parameters the loss ignores are reset to the built-in defaults) collapse into the first.
 public enum SpecLoader {
-    /// Reads and checks the spec at `path`; throws `SpecError` listing every problem.
-    public static func load(path: String) throws -> ExperimentSpec {
+    /// Reads and checks the spec at `path` with `overrides` applied; throws `SpecError` listing every problem.
+    public static func load(path: String, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -52,11 +52,12 @@ public enum SpecLoader {
             let why = (error as NSError).localizedDescription
             throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: 0, column: 0, message: "cannot read the spec: \(why)")])
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, overrides: overrides)
     }
 
-    /// Checks the spec `yaml`, naming it `file` in diagnostics; `data.path` is relative to `file`'s folder.
-    public static func parse(_ yaml: String, file: String) throws -> ExperimentSpec {
+    /// Checks the spec `yaml` with `overrides` applied, naming it `file` in diagnostics (and the
+    /// argument, for what an override set); `data.path` is relative to `file`'s folder.
+    public static func parse(_ yaml: String, file: String, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
         let log = DiagnosticLog(file: file, text: yaml)
         let directory = (SpecReader.resolve(file, in: FileManager.default.currentDirectoryPath) as NSString).deletingLastPathComponent
         let root: Node?
@@ -66,13 +67,37 @@ public enum SpecLoader {
             report(error, yaml: yaml, log: log)
             throw SpecError(diagnostics: log.diagnostics)
         }
-        let document = SpecReader(log: log, specDirectory: directory).read(root)
+        var effective = root
+        if !overrides.isEmpty {
+            var applier = SpecOverrideApplier(overrides: overrides, fileLineCount: log.lineCount)
+            effective = applier.apply(to: root)
+            log.commandLine = applier
+            log.record(applier.diagnostics)
+        }
+        let document = SpecReader(log: log, specDirectory: directory).read(effective)
         let builder = CellBuilder(document: document, log: log, specDirectory: directory)
         let (cells, axes) = GridExpander(document: document, log: log, builder: builder).expand()
         guard !log.hasErrors, let name = document.name else {
             throw SpecError(diagnostics: log.diagnostics)
         }
-        return ExperimentSpec(name: name, description: document.description, file: file, text: yaml, axes: axes, cells: cells)
+        let text = overrides.isEmpty ? yaml : effectiveText(effective, file: file, overrides: overrides)
+        return ExperimentSpec(name: name, description: document.description, file: file, text: text,
+                              overrides: overrides.map(\.argument), axisValues: axes, cells: cells)
+    }
+
+    /// The effective spec as YAML: what is hashed and saved as `spec-<sha12>.yaml` for a run with overrides.
+    private static func effectiveText(_ root: Node?, file: String, overrides: [SpecOverride]) -> String {
+        let body = root.flatMap { try? Yams.serialize(node: $0) } ?? ""
+        return "# \(file) with overrides: \(overrides.map(\.argument).joined(separator: " "))\n" + body
+    }
+
+    /// The spec's `name:` and `description:` as the reader reads them, whatever else in it is wrong (nil when
+    /// absent, bad, or the YAML does not parse).
+    public static func header(_ yaml: String, file: String) -> (name: String?, description: String?) {
+        guard let root = try? Yams.compose(yaml: yaml) else { return (nil, nil) }
+        let directory = (SpecReader.resolve(file, in: FileManager.default.currentDirectoryPath) as NSString).deletingLastPathComponent
+        let document = SpecReader(log: DiagnosticLog(file: file, text: yaml), specDirectory: directory).read(root)
+        return (document.name, document.description.isEmpty ? nil : document.description)
     }
 
     /// A YAML syntax error as a diagnostic at libyaml's problem mark.

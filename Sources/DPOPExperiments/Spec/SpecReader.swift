@@ -106,8 +106,17 @@ struct SpecReader {
                       hint: "it becomes the results folder name")
             return nil
         }
+        // Folder and file names (results/<name>/, spec-<sha>.yaml, …) must stay under NAME_MAX (255 bytes).
+        guard s.utf8.count <= Self.maxNameLength else {
+            log.error("name is \(s.utf8.count) characters long; it names the results folder, so at most \(Self.maxNameLength)",
+                      at: SpecPosition(node), hint: "use a shorter name; put the details in 'description:'")
+            return nil
+        }
         return s
     }
+
+    /// Longest experiment name, in bytes.
+    static let maxNameLength = 200
 
     private func readSeeds(_ node: Node, keyPosition: SpecPosition) -> GridFactor? {
         guard case .sequence = node else {
@@ -487,13 +496,13 @@ struct SpecReader {
         }
         let text = scalar.string
         switch key.kind {
-        case .integer(let range):
+        case .integer(let setting):
             guard let v = SpecValue.integer(text) else {
                 log.error("\(what) must be a whole number, got '\(text)'", at: at)
                 return nil
             }
-            guard range.contains(Double(v)) else {
-                log.error("\(what) must be \(range.phrase(integer: true)), got \(text)", at: at)
+            do { try setting.check(v) } catch {
+                log.error(error.message(naming: what), at: at, hint: error.hint)
                 return nil
             }
             return LocatedValue(.int(v), text: text, at: at)
@@ -503,13 +512,23 @@ struct SpecReader {
                 return nil
             }
             return LocatedValue(.uint(v), text: text, at: at)
-        case .real(let range):
+        case .real(let setting):
             guard let v = SpecValue.number(text) else {
                 log.error("\(what) must be a number, got '\(text)'", at: at)
                 return nil
             }
-            guard v.isFinite, range.contains(v) else {
-                log.error("\(what) must be \(v.isFinite ? "" : "a finite number ")\(range.phrase(integer: false)), got \(text)", at: at)
+            do { try setting.check(v, text: text) } catch {
+                log.error(error.message(naming: what), at: at, hint: error.hint)
+                return nil
+            }
+            return LocatedValue(.double(v), text: text, at: at)
+        case .float(let setting):
+            guard let v = SpecValue.number(text) else {
+                log.error("\(what) must be a number, got '\(text)'", at: at)
+                return nil
+            }
+            do { try setting.check(v, text: text) } catch {
+                log.error(error.message(naming: what), at: at, hint: error.hint)
                 return nil
             }
             return LocatedValue(.double(v), text: text, at: at)
@@ -629,9 +648,10 @@ struct SpecReader {
 
     private func expectation(_ kind: SpecKey.Kind) -> String {
         switch kind {
-        case .integer(let r): return "a whole number \(r.phrase(integer: true))"
+        case .integer(let setting): return "a whole number \(setting.requirement)"
         case .seed: return "a whole number >= 0"
-        case .real(let r): return "a number \(r.phrase(integer: false))"
+        case .real(let setting): return setting.requirement
+        case .float(let setting): return setting.requirement
         case .choice(let options): return options.map { "'\($0)'" }.joined(separator: " or ")
         case .flag: return "true or false"
         case .lossKind: return "a loss name like dpo or dpop"

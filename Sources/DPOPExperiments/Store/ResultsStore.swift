@@ -16,6 +16,12 @@ public struct ResultsStore: Sendable {
         self.experiment = experiment
     }
 
+    /// The store at `folder` (`RESULTS/<experiment>`), as `dpop status` and the reports open it.
+    public init(folder: URL) {
+        let url = folder.standardizedFileURL
+        self.init(resultsRoot: url.deletingLastPathComponent(), experiment: url.lastPathComponent)
+    }
+
     public var runsDirectory: URL { root.appendingPathComponent("runs") }
     public var locksDirectory: URL { root.appendingPathComponent("locks") }
     public var logsDirectory: URL { root.appendingPathComponent("logs") }
@@ -60,12 +66,14 @@ public struct ResultsStore: Sendable {
         }
     }
 
+    public func recordFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("run.json") }
+    public func metricsFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("metrics.jsonl") }
+
     /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read,
     /// and `RecordMismatch` when it is another cell's record (a folder copied by hand): counting it as
     /// this cell's result would report one run twice and this cell as done.
     private func readRecord(_ id: String) throws -> RunRecord? {
-        let url = runDirectory(id).appendingPathComponent("run.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: recordFile(id).path) else { return nil }
         let record = try JSONDecoder().decode(RunRecord.self, from: data)
         guard record.id == id else { throw RecordMismatch(folder: id, recorded: record.id) }
         return record
@@ -76,6 +84,84 @@ public struct ResultsStore: Sendable {
         let folder: String
         let recorded: String
         var description: String { "it is the record of cell \(recorded), not of \(folder)" }
+    }
+
+    /// Writes `record` as `run.json` into a cell's work folder (sorted keys, indented).
+    public func write(_ record: RunRecord, into workDirectory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try FileWrite.data(try encoder.encode(record), to: workDirectory.appendingPathComponent("run.json"))
+    }
+
+    /// `runs/<id>/metrics.jsonl`: one eval record per line, in step order; empty when there is none.
+    /// A line that is not an eval record is a `DPOPError.data` naming the file and line.
+    public func history(_ id: String) throws -> [EvalRecord] {
+        let url = metricsFile(id)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        let decoder = JSONDecoder()
+        var records: [EvalRecord] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            do {
+                records.append(try decoder.decode(EvalRecord.self, from: Data(line.utf8)))
+            } catch {
+                throw DPOPError.data(file: url.path, line: i + 1, message: DecodingErrorText.describe(error))
+            }
+        }
+        return records.sorted { $0.step < $1.step }
+    }
+
+    /// Every cell under `runs/` with a run.json, by id; a cell whose run.json or metrics.jsonl cannot be
+    /// read (or that records a status other than completed, failed, interrupted) is in `damaged` instead.
+    /// Work folders (`runs/.work-…`) are attempts in progress or remains of killed ones: skipped.
+    public func storedRuns() -> (runs: [StoredRun], damaged: [DamagedCell]) {
+        var runs: [StoredRun] = []
+        var damaged: [DamagedCell] = []
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
+        for id in entries.sorted() where !id.hasPrefix(".") {
+            let file = recordFile(id).path
+            let record: RunRecord
+            do {
+                guard let r = try readRecord(id) else { continue }
+                record = r
+            } catch {
+                damaged.append(DamagedCell(id: id, path: file, reason: DecodingErrorText.describe(error)))
+                continue
+            }
+            guard [.completed, .failed, .interrupted].contains(record.status) else {
+                damaged.append(DamagedCell(id: id, path: file,
+                                           reason: "status \"\(record.status.rawValue)\" is not \"completed\", \"failed\" or \"interrupted\""))
+                continue
+            }
+            do {
+                runs.append(StoredRun(record: record, history: try history(id)))
+            } catch DPOPError.data(let path, let line, let message) {
+                damaged.append(DamagedCell(id: id, path: path, line: line, reason: message))
+            } catch {
+                damaged.append(DamagedCell(id: id, path: metricsFile(id).path, reason: "\(error)"))
+            }
+        }
+        return (runs, damaged)
+    }
+
+    /// Ids of the cells whose lock `isLive` says is held (default: `lockIsLive`, as `dpop status` decides).
+    public func liveLocks(isLive: (URL) -> Bool = ResultsStore.lockIsLive) -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: locksDirectory.path)) ?? []
+        return Set(names.filter { $0.hasSuffix(".lock") && !$0.hasPrefix(".") && isLive(locksDirectory.appendingPathComponent($0)) }
+            .map { String($0.dropLast(".lock".count)) })
+    }
+
+    /// True unless the lock is readable and its owner is known to be gone (an unreadable lock may be
+    /// one being written right now).
+    public static func lockIsLive(_ url: URL) -> Bool {
+        CellLock.read(url)?.isAlive ?? true
+    }
+
+    /// `spec.yaml`, the latest spec that ran here, read by the spec reader; nil when there is none.
+    public func savedSpec() -> SavedSpec? {
+        let url = root.appendingPathComponent("spec.yaml")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return SavedSpec(text: String(decoding: data, as: UTF8.self), file: url.path)
     }
 
     /// completed / failed / interrupted from run.json, running when a live process (or a queued or running Slurm task

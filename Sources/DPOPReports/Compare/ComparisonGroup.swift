@@ -1,3 +1,4 @@
+import DPOPExperiments
 /// Baseline and treatment cells that agree on every other axis, paired by seed.
 public struct ComparisonGroup: Sendable {
     /// Which side of a comparison a cell is on.
@@ -15,7 +16,7 @@ public struct ComparisonGroup: Sendable {
         public var side: Side
         public var seed: String?
         public var cell: String
-        public var status: RunStatus
+        public var status: CellStatus
         /// "failed", "interrupted", "running", "no treatment cell with seed 2", "its treatment partner failed".
         public var reason: String
     }
@@ -84,7 +85,7 @@ public struct ComparisonGroup: Sendable {
             })
         }
         self.metrics = byName
-        let deltaW = Metric.describe(FailureMode.metricName)
+        let deltaW = FailureMode.metric
         func flag(_ runs: [RunResult]) -> Bool {
             FailureMode.shows(SampleSummary(runs.compactMap { picker.value(deltaW, of: $0)?.value }))
         }

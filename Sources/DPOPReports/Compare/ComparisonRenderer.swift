@@ -33,8 +33,7 @@ public struct ComparisonRenderer {
         var columns: [[String: Any]] = c.axes.map { ["text": esc($0), "label": esc($0), "numeric": false] }
         columns.append(["text": "pairs", "label": "pairs", "numeric": true])
         columns += c.metrics.map { m -> [String: Any] in
-            let arrow = m.higherIsBetter ? "↑" : "↓"
-            return ["text": esc("\(m.header) \(arrow)"), "label": esc("\(m.label) \(arrow)"), "metricName": m.name, "numeric": true]
+            return ["text": esc("\(m.header) \(m.better.arrow)"), "label": esc("\(m.label) \(m.better.arrow)"), "metricName": m.name, "numeric": true]
         }
         columns.append(["text": "failure mode", "label": "failure mode", "numeric": false])
         for i in columns.indices { columns[i]["align"] = (columns[i]["numeric"] as? Bool ?? false) ? "--:" : ":--" }
@@ -50,9 +49,13 @@ public struct ComparisonRenderer {
                     continue
                 }
                 let text = "\(TextFormat.difference(d)) \(pm.wins)/\(pm.pairs.count)"
-                let better = d.ciLow.map { _ in
-                    (m.higherIsBetter ? d.ciLow! > 0 : d.ciHigh! < 0) ? " better" : (m.higherIsBetter ? d.ciHigh! < 0 : d.ciLow! > 0) ? " worse" : ""
-                } ?? ""
+                // A CI of the difference clear of 0 on the better side colours the cell (not for closer-to-0 metrics,
+                // whose difference's sign says nothing on its own).
+                var better = ""
+                if let low = d.ciLow, let high = d.ciHigh, m.better != .closerToZero {
+                    let up = m.better == .higher
+                    better = (up ? low > 0 : high < 0) ? " better" : (up ? high < 0 : low > 0) ? " worse" : ""
+                }
                 cells.append(["text": esc(text), "cls": "num" + better,
                               "title": "mean difference \(TextFormat.number(d.mean)), treatment better in \(pm.wins) of \(pm.pairs.count) seed pairs"])
             }

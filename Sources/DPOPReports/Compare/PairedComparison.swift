@@ -60,7 +60,7 @@ public struct PairedComparison: Sendable {
         for (tKey, tRuns) in tGroups where !bGroups.keys.contains(where: { compatible($0, tKey) }) {
             groups.append(ComparisonGroup(key: tKey, baseline: [], treatment: tRuns, metrics: metrics, picker: picker))
         }
-        let shown = results.order.axes(bAxes.union(tAxes))
+        let shown = results.ordered(axes: bAxes.union(tAxes))
         groups.sort { results.compareKeys($0.key, $1.key, axes: shown) }
         return PairedComparison(experiment: results.name, options: options, metrics: metrics, axes: shown,
                                 groups: groups, statusLine: results.statusLine)

@@ -40,7 +40,7 @@ public struct ProvenanceSummary: Sendable {
                 dirty.append(DirtyRun(cell: r.id, label: results.label(of: r), commit: p.shortCommit, changedFiles: p.changedFiles))
             }
             commits[key] = c
-            if let h = p.host { hosts[h, default: 0] += 1 }
+            hosts[p.host, default: 0] += 1
         }
         self.commits = commits.values.sorted { $0.runs != $1.runs ? $0.runs > $1.runs : $0.commit < $1.commit }
         self.dirty = dirty.sorted { $0.cell < $1.cell }

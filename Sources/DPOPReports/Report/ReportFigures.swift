@@ -8,7 +8,7 @@ public enum ReportFigures {
     public static func build(_ results: ExperimentResults) -> (figures: [ReportFigure], notes: [String]) {
         var figures: [ReportFigure] = []
         var notes: [String] = []
-        let deltaW = Metric.describe("logps/chosen_delta"), deltaL = Metric.describe("logps/rejected_delta")
+        let deltaW = Metric.logpsChosenDelta, deltaL = Metric.logpsRejectedDelta
         for (metric, id, what) in [(deltaW, "delta-w-curves", "Δw = log π(y_w) − log π_ref(y_w)"),
                                    (deltaL, "delta-l-curves", "Δl = log π(y_l) − log π_ref(y_l)")] {
             if let f = trainingCurves(results, metric: metric, id: id, what: what) { figures.append(f) }
@@ -22,7 +22,7 @@ public enum ReportFigures {
         return (figures, notes)
     }
 
-    static var finalPicker: RecordPicker { RecordPicker(step: .final, judge: Metric.describe("logps/chosen_delta"), bucket: nil) }
+    static var finalPicker: RecordPicker { RecordPicker(step: .final, judge: FailureMode.metric, bucket: nil) }
 
     /// One panel per bucket (the `bucket` axis, else the per-bucket metrics of the records); one line per
     /// series (every varying axis but seed and bucket), mean over seeds with a ± 1 std band.
@@ -37,7 +37,7 @@ public enum ReportFigures {
             if !rest.isEmpty { panels.append(("all pairs", rest, nil)) }
         } else {
             let names = Set(completed.flatMap { $0.history.flatMap { $0.buckets.keys } })
-            let ordered = results.order.values(names, of: "buckets")
+            let ordered = results.ordered(buckets: names)
             panels = ordered.isEmpty ? [("eval split", completed, nil)] : ordered.map { ("bucket \($0)", completed, $0) }
         }
         let seriesAxes = results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }
@@ -77,7 +77,7 @@ public enum ReportFigures {
 
     /// Final Δw against a numeric axis (λ, β): a point per cell, the seed mean joined by a line per series.
     static func sweep(_ results: ExperimentResults, axis: String, symbol: String) -> ReportFigure? {
-        let deltaW = Metric.describe(FailureMode.metricName)
+        let deltaW = FailureMode.metric
         let cells = results.runs.filter { $0.status == .completed && $0.values[axis].flatMap(Double.init) != nil && finalPicker.value(deltaW, of: $0) != nil }
         let xs = Set(cells.compactMap { $0.values[axis].flatMap(Double.init) })
         guard xs.count >= 2 else { return nil }
@@ -125,7 +125,7 @@ public enum ReportFigures {
 
     /// Reward accuracy against Δw at the final step, one point per cell, coloured by loss.
     static func accuracyAgainstDelta(_ results: ExperimentResults) -> ReportFigure? {
-        let deltaW = Metric.describe(FailureMode.metricName), accuracy = Metric.describe("rewards/accuracies")
+        let deltaW = FailureMode.metric, accuracy = Metric.rewardsAccuracies
         let cells = results.runs.filter { $0.status == .completed }
         let colourAxes = results.axes.contains("loss") ? ["loss"] : []
         let series = SeriesKey.group(cells, axes: colourAxes, in: results)

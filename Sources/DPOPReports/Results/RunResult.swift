@@ -1,10 +1,13 @@
+import DPOPExperiments
 import DPOPTrainer
 
-/// One cell of a results folder: its grid values, status, eval history and provenance.
+/// One cell of a results folder as tables, comparisons and the report see it: its grid values, status,
+/// eval history and provenance, taken from the store's `RunRecord`.
 public struct RunResult: Sendable {
     public var id: String
     public var experiment: String
-    public var status: RunStatus
+    /// completed, failed or interrupted as recorded; `running` when a live lock says it is being run again.
+    public var status: CellStatus
     /// The grid's varying axes for this cell (axis → value as written), including `seed` when seeds vary.
     /// Axes that do not apply to the cell (run.json writes `-`, e.g. λ of a dpo cell) are absent here.
     public var values: [String: String]
@@ -12,7 +15,7 @@ public struct RunResult: Sendable {
     public var notApplicable: Set<String>
     /// The resolved config flattened to dotted paths (`loss.beta` → "0.1"), for axes that are not in `values`.
     public var config: [String: String]
-    public var provenance: RunProvenance?
+    public var provenance: Provenance?
     public var started: String?
     public var finished: String?
     public var seconds: Double?
@@ -21,10 +24,12 @@ public struct RunResult: Sendable {
     public var final: EvalRecord?
     /// Every eval record of metrics.jsonl, in step order.
     public var history: [EvalRecord]
+    /// The names of the config's edit-distance buckets (`data.buckets`), in spec order.
+    public var bucketNames: [String] = []
 
-    public init(id: String, experiment: String, status: RunStatus, values: [String: String], notApplicable: Set<String> = [],
+    public init(id: String, experiment: String, status: CellStatus, values: [String: String], notApplicable: Set<String> = [],
                 config: [String: String] = [:],
-                provenance: RunProvenance? = nil, started: String? = nil, finished: String? = nil, seconds: Double? = nil,
+                provenance: Provenance? = nil, started: String? = nil, finished: String? = nil, seconds: Double? = nil,
                 error: String? = nil, final: EvalRecord? = nil, history: [EvalRecord] = []) {
         self.id = id
         self.experiment = experiment
@@ -40,6 +45,16 @@ public struct RunResult: Sendable {
         // A failed cell's last record is not a final result.
         self.final = final ?? (status == .completed ? history.last : nil)
         self.history = history
+    }
+
+    /// The view of a stored cell: `-` values become `notApplicable`, the config becomes dotted paths.
+    public init(_ stored: StoredRun) {
+        let r = stored.record
+        self.init(id: r.id, experiment: r.experiment, status: r.status, values: r.values.filter { $0.value != GridCell.notApplicable },
+                  notApplicable: Set(r.values.filter { $0.value == GridCell.notApplicable }.keys), config: ConfigPaths.flatten(r.config),
+                  provenance: r.provenance, started: r.started, finished: r.finished.isEmpty ? nil : r.finished, seconds: r.seconds,
+                  error: r.error, final: r.final, history: stored.history)
+        bucketNames = (try? EditDistanceBuckets(parsing: r.config.data.buckets))?.buckets.map(\.name) ?? []
     }
 
     /// Where common axes live in the config when the grid did not vary them.

@@ -3,21 +3,72 @@ import Foundation
 
 /// What `dpop bench` measures: a model shape, a batch of pairs, and how many steps to time.
 public struct BenchmarkConfig: Codable, Equatable, Sendable {
-    public var embedding = 128
-    public var layers = 4
-    public var heads = 4
-    public var batch = 16
-    public var promptLength = 32
-    public var completionLength = 32
-    public var steps = 20
-    public var warmup = 3
-    public var threads = 2
+    public var embedding = Settings.embedding.defaultValue
+    public var layers = Settings.layers.defaultValue
+    public var heads = Settings.heads.defaultValue
+    public var batch = Settings.batch.defaultValue
+    public var promptLength = Settings.promptLength.defaultValue
+    public var completionLength = Settings.completionLength.defaultValue
+    public var steps = Settings.steps.defaultValue
+    public var warmup = Settings.warmup.defaultValue
+    public var threads = Settings.threads.defaultValue
     public var seed: UInt64 = 0
+
+    /// The benchmark's settings (`dpop bench`'s flags, `bench.*`), with their defaults and ranges.
+    public enum Settings {
+        public static let embedding = Setting<Int>("bench.embedding", default: 128, .atLeast(1))
+        public static let layers = Setting<Int>("bench.layers", default: 4, .atLeast(1))
+        public static let heads = Setting<Int>("bench.heads", default: 4, .atLeast(1))
+        public static let batch = Setting<Int>("bench.batch", default: 16, .closed(1, 1e9))
+        public static let promptLength = Setting<Int>("bench.prompt_length", default: 32, .closed(1, 1e9))
+        public static let completionLength = Setting<Int>("bench.completion_length", default: 32, .closed(1, 1e9))
+        public static let steps = Setting<Int>("bench.steps", default: 20, .closed(1, 1e9))
+        public static let warmup = Setting<Int>("bench.warmup", default: 3, .closed(0, 1e9))
+        public static let threads = Setting<Int>("bench.threads", default: 2, .closed(1, 1e6))
+    }
 
     public init() {}
 
     /// Tokens one step processes: 2·batch sequences (chosen and rejected) of prompt + completion.
     public var tokensPerStep: Int { 2 * batch * (promptLength + completionLength) }
+
+    /// The model the benchmark builds (context = prompt + completion).
+    public var model: GPTConfig {
+        GPTConfig(contextLength: promptLength + completionLength, layers: layers, heads: heads, channels: embedding)
+    }
+
+    /// Throws `DPOPError.invalidSetting` naming the first setting out of range or a model too large for memory.
+    public func validate() throws(DPOPError) {
+        try DPOPError.checkingSettings { () throws(SettingError) in
+            try Settings.embedding.check(embedding)
+            try Settings.layers.check(layers)
+            try Settings.heads.check(heads)
+            try Settings.batch.check(batch)
+            try Settings.promptLength.check(promptLength)
+            try Settings.completionLength.check(completionLength)
+            try Settings.steps.check(steps)
+            try Settings.warmup.check(warmup)
+            try Settings.threads.check(threads)
+            guard embedding % heads == 0 else {
+                throw SettingError(setting: Settings.embedding.key, value: String(embedding),
+                                   problem: "(\(embedding)) must be divisible by \(Settings.heads.key) (\(heads))",
+                                   related: [Settings.heads.key])
+            }
+        }
+        // Two models of 2·batch rows: the policy and the frozen copy that scores the reference.
+        let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: promptLength + completionLength,
+                                    batchSetting: Settings.batch.key, batchDefault: 2 * Settings.batch.defaultValue,
+                                    optimizer: true)
+        let parts = plan.parts.map { part -> MemoryPlan.Part in
+            var part = part
+            if part.setting == Settings.batch.key { part.value = String(batch) } // the flag's value, not the 2·batch rows
+            // The benchmark's shape flags are its own settings.
+            if let own = ["model.layers": Settings.layers.key, "model.embedding": Settings.embedding.key,
+                          "model.context": Settings.promptLength.key][part.setting] { part.setting = own }
+            return part
+        }
+        try MemoryPlan(parts: parts + parts).check()
+    }
 }
 
 /// Timings of a benchmark run; field names are the JSON keys `dpop bench --json` prints.
@@ -44,11 +95,11 @@ public enum TrainingBenchmark {
         let rows: Int, T: Int
 
         init(_ c: BenchmarkConfig) throws {
+            try c.validate()
             Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
             T = c.promptLength + c.completionLength
             rows = 2 * c.batch
-            let config = GPTConfig(contextLength: T, layers: c.layers, heads: c.heads, channels: c.embedding)
-            model = try GPTModel(config: config, maxBatch: rows, maxSequence: T)
+            model = try GPTModel(config: c.model, maxBatch: rows, maxSequence: T)
             model.initializeGPT2(seed: c.seed)
             (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
         }

@@ -90,7 +90,7 @@ public enum GPT2Checkpoint {
         }
         let config = GPTConfig(vocabSize: try int("vocab_size"), contextLength: try int("n_positions", "n_ctx"),
                                layers: try int("n_layer"), heads: try int("n_head"), channels: try int("n_embd"))
-        do { try config.validate() } catch let error as DPOPError {
+        do { try config.validate() } catch {
             throw DPOPError.checkpoint(path: path, message: error.description, hint: nil)
         }
         return config

@@ -19,14 +19,26 @@ public struct ArithTaskConfig: Codable, Equatable, Sendable {
     /// Context length to respect: prompt + completion + end-of-text fits for both completions.
     public var maxContext: Int
 
-    /// Creates a configuration; the defaults give short two-step problems that fit a 128-token context.
+    /// The task's settings as a spec names them (`data.*`), with their defaults and ranges.
+    public enum Settings {
+        public static let pairs = Setting<Int>("data.pairs", default: 2000, .atLeast(10))
+        public static let corruption = Setting<ArithCorruptionMix>("data.corruption", default: ArithCorruptionMix(only: .step))
+        public static let steps = Setting<Int>("data.steps", default: 2, .closed(1, 4))
+        public static let maxNumber = Setting<Int>("data.max_number", default: 50, .closed(5, 999))
+        public static let seed = Setting<UInt64>("data.seed", default: 0)
+        /// The longest three-step texts need about 120 tokens; below 64 even one step often fails to fit.
+        public static let context = Setting<Int>(GPTConfig.Settings.context.key, default: GPTConfig.Settings.context.defaultValue,
+                                                 .atLeast(64), hint: "two-step problems need about 100 tokens")
+    }
+
+    /// Creates a configuration with `Settings`' defaults: two-step problems that fit a 128-token context.
     public init(
-        count: Int = 1000,
-        steps: ClosedRange<Int> = 2...2,
-        maxNumber: Int = 50,
-        corruption: ArithCorruptionMix = ArithCorruptionMix(only: .step),
-        seed: UInt64 = 0,
-        maxContext: Int = 128
+        count: Int = Settings.pairs.defaultValue,
+        steps: ClosedRange<Int> = Settings.steps.defaultValue...Settings.steps.defaultValue,
+        maxNumber: Int = Settings.maxNumber.defaultValue,
+        corruption: ArithCorruptionMix = Settings.corruption.defaultValue,
+        seed: UInt64 = Settings.seed.defaultValue,
+        maxContext: Int = Settings.context.defaultValue
     ) {
         self.count = count
         self.steps = steps
@@ -36,18 +48,23 @@ public struct ArithTaskConfig: Codable, Equatable, Sendable {
         self.maxContext = maxContext
     }
 
-    /// Throws `DPOPError.invalidConfiguration` naming the first setting out of range.
-    public func validate() throws {
-        func fail(_ m: String) -> DPOPError { .invalidConfiguration("arith task: \(m)") }
-        guard count >= 1 else { throw fail("count must be at least 1, got \(count)") }
-        guard steps.lowerBound >= 1 && steps.upperBound <= 4 else {
-            throw fail("steps must lie within 1...4, got \(steps.lowerBound)...\(steps.upperBound)")
+    /// Throws `DPOPError.invalidSetting` naming the first setting out of range.
+    public func validate() throws(DPOPError) {
+        try DPOPError.checkingSettings { () throws(SettingError) in
+            try Settings.pairs.check(count)
+            do {
+                try Settings.steps.check(steps.lowerBound)
+                try Settings.steps.check(steps.upperBound)
+            } catch {
+                throw SettingError.outOfRange(Settings.steps.key, value: steps.lowerBound == steps.upperBound ? "\(steps.lowerBound)"
+                                  : "\(steps.lowerBound)...\(steps.upperBound)", requirement: "within 1...4")
+            }
+            try Settings.maxNumber.check(maxNumber)
+            guard Settings.context.range.contains(Double(maxContext)) else {
+                throw SettingError.outOfRange(Settings.context.key, value: String(maxContext), requirement: "at least 64 for the arith task",
+                                  hint: Settings.context.hint)
+            }
         }
-        guard maxNumber >= 5 && maxNumber <= 999 else {
-            throw fail("maxNumber must be in 5...999, got \(maxNumber)")
-        }
-        // The longest three-step texts need about 120 tokens; below 64 even one step often fails to fit.
-        guard maxContext >= 64 else { throw fail("maxContext must be at least 64, got \(maxContext)") }
     }
 
     /// Parses a step count `K` or a range `LO-HI` / `LO...HI` (e.g. `2`, `2-3`); range checks are left to `validate`.

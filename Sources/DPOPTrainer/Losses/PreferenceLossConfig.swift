@@ -15,15 +15,31 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     /// α: weight of ORPO's odds-ratio term and of RPO's chosen NLL term.
     public var alpha: Double
 
-    /// Creates a loss configuration; the defaults are the usual published ones (λ = 50 as in the DPOP paper).
+    /// The loss settings as a spec names them (`loss.*`), with their defaults (λ = 50 as in the DPOP paper)
+    /// and ranges; β, λ, γ and α stop at 10⁶, beyond which the float32 gradients overflow or nothing trains.
+    public enum Settings {
+        public static let kind = Setting<PreferenceLossKind>("loss.type", default: .dpop)
+        public static let beta = Setting<Double>("loss.beta", default: 0.1, .aboveUpTo(0, 1e6))
+        public static let lambda = Setting<Double>("loss.lambda", default: 50, .closed(0, 1e6))
+        public static let placement = Setting<DPOPPlacement>("loss.placement", default: .inside)
+        /// cdpo allows ε up to 1; robust's tighter [0, 0.5) is `robustEpsilon`.
+        public static let epsilon = Setting<Double>("loss.epsilon", default: 0.1, .closed(0, 1))
+        /// At ε = 0.5 the robust loss divides by 1 − 2ε = 0.
+        public static let robustEpsilon = Setting<Double>("loss.epsilon", default: 0.1, SettingRange(
+            lower: 0, lowerInclusive: true, upper: 0.5, upperInclusive: false))
+        public static let gamma = Setting<Double>("loss.gamma", default: 0.5, .closed(0, 1e6))
+        public static let alpha = Setting<Double>("loss.alpha", default: 1.0, .closed(0, 1e6))
+    }
+
+    /// Creates a loss configuration with `Settings`' defaults for what is not given.
     public init(
         kind: PreferenceLossKind,
-        beta: Double = 0.1,
-        lambda: Double = 50,
-        placement: DPOPPlacement = .inside,
-        epsilon: Double = 0.1,
-        gamma: Double = 0.5,
-        alpha: Double = 1.0
+        beta: Double = Settings.beta.defaultValue,
+        lambda: Double = Settings.lambda.defaultValue,
+        placement: DPOPPlacement = Settings.placement.defaultValue,
+        epsilon: Double = Settings.epsilon.defaultValue,
+        gamma: Double = Settings.gamma.defaultValue,
+        alpha: Double = Settings.alpha.defaultValue
     ) {
         self.kind = kind
         self.beta = beta
@@ -34,37 +50,28 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.alpha = alpha
     }
 
-    /// Names of the fields `kind` reads (`beta`, `lambda`, `placement`, `epsilon`, `gamma`, `alpha`).
-    public var usedParameters: Set<String> { kind.usedParameters }
+    /// The fields `kind` reads.
+    public var usedParameters: Set<PreferenceLossParameter> { kind.usedParameters }
 
-    /// Throws `DPOPError.invalidConfiguration` naming the first parameter out of range; only parameters the kind uses are checked.
-    public func validate() throws {
+    /// Throws `DPOPError.invalidSetting` naming the first parameter out of range; only parameters the kind
+    /// uses are checked.
+    public func validate() throws(DPOPError) {
         let used = usedParameters
-        func fail(_ what: String) -> DPOPError {
-            .invalidConfiguration("loss \(kind.rawValue): \(what)")
-        }
-        if used.contains("beta"), !(beta.isFinite && beta > 0) {
-            throw fail("beta must be a finite number > 0, got \(beta)")
-        }
-        if used.contains("lambda"), !(lambda.isFinite && lambda >= 0) {
-            throw fail("lambda must be a finite number >= 0, got \(lambda)")
-        }
-        if used.contains("epsilon") {
-            switch kind {
-            case .robust where !(epsilon >= 0 && epsilon < 0.5):
-                // At ε = 0.5 the robust loss divides by 1 − 2ε = 0.
-                throw fail("epsilon must be in [0, 0.5), got \(epsilon)")
-            case .cdpo where !(epsilon >= 0 && epsilon <= 1):
-                throw fail("epsilon must be in [0, 1], got \(epsilon)")
-            default:
-                break
+        let kindKey = Settings.kind.key
+        try DPOPError.checkingSettings { () throws(SettingError) in
+            if used.contains(.beta) { try Settings.beta.check(beta) }
+            if used.contains(.lambda) { try Settings.lambda.check(lambda) }
+            if used.contains(.epsilon) {
+                let setting = kind == .robust ? Settings.robustEpsilon : Settings.epsilon
+                guard epsilon.isFinite, setting.range.contains(epsilon) else {
+                    let why = kind == .robust ? " (it divides by 1 - 2ε)" : ""
+                    throw SettingError.outOfRange(setting.key, value: String(epsilon),
+                                      requirement: "\(setting.requirement(for: epsilon)) for the \(kind.rawValue) loss\(why)",
+                                      related: [kindKey])
+                }
             }
-        }
-        if used.contains("gamma"), !(gamma.isFinite && gamma >= 0) {
-            throw fail("gamma must be a finite number >= 0, got \(gamma)")
-        }
-        if used.contains("alpha"), !(alpha.isFinite && alpha >= 0) {
-            throw fail("alpha must be a finite number >= 0, got \(alpha)")
+            if used.contains(.gamma) { try Settings.gamma.check(gamma) }
+            if used.contains(.alpha) { try Settings.alpha.check(alpha) }
         }
     }
 

@@ -12,15 +12,15 @@ public enum PreferenceLossKind: String, CaseIterable, Codable, Sendable {
     case ktoPair = "kto_pair"
     case sft
 
-    /// Names of the `PreferenceLossConfig` fields this loss reads; the rest can be dropped from a grid or a report.
-    public var usedParameters: Set<String> {
+    /// The `PreferenceLossConfig` fields this loss reads; the rest can be dropped from a grid or a report.
+    public var usedParameters: Set<PreferenceLossParameter> {
         switch self {
-        case .dpo, .ipo, .hinge, .ktoPair: return ["beta"]
-        case .dpop: return ["beta", "lambda", "placement"]
-        case .cdpo, .robust: return ["beta", "epsilon"]
-        case .simpo: return ["beta", "gamma"]
-        case .orpo: return ["alpha"]
-        case .rpo: return ["beta", "alpha"]
+        case .dpo, .ipo, .hinge, .ktoPair: return [.beta]
+        case .dpop: return [.beta, .lambda, .placement]
+        case .cdpo, .robust: return [.beta, .epsilon]
+        case .simpo: return [.beta, .gamma]
+        case .orpo: return [.alpha]
+        case .rpo: return [.beta, .alpha]
         case .sft: return []
         }
     }

@@ -11,9 +11,20 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Width of the residual stream.
     public var channels: Int
 
+    /// The model's settings as a spec names them (`model.*`), with their defaults and ranges.
+    ///
+    /// Sizes have no fixed upper bound: `MemoryPlan` refuses shapes whose arenas exceed the machine's memory.
+    public enum Settings {
+        public static let layers = Setting<Int>("model.layers", default: 4, .atLeast(1))
+        public static let heads = Setting<Int>("model.heads", default: 4, .atLeast(1))
+        public static let embedding = Setting<Int>("model.embedding", default: 128, .atLeast(1))
+        public static let context = Setting<Int>("model.context", default: 128, .atLeast(1))
+    }
+
     /// Creates a configuration; `channels` must be divisible by `heads`.
-    public init(vocabSize: Int = ByteTokenizer.vocabularySize, contextLength: Int = 128,
-                layers: Int = 4, heads: Int = 4, channels: Int = 128) {
+    public init(vocabSize: Int = ByteTokenizer.vocabularySize, contextLength: Int = Settings.context.defaultValue,
+                layers: Int = Settings.layers.defaultValue, heads: Int = Settings.heads.defaultValue,
+                channels: Int = Settings.embedding.defaultValue) {
         self.vocabSize = vocabSize
         self.contextLength = contextLength
         self.layers = layers
@@ -24,17 +35,22 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Width of one attention head.
     public var headSize: Int { channels / heads }
 
-    /// Checks the shape for values the kernels cannot run with.
-    public func validate() throws {
-        func fail(_ message: String) throws -> Never {
-            throw DPOPError.invalidConfiguration(message)
-        }
-        if vocabSize < 1 { try fail("vocabulary size must be positive, got \(vocabSize)") }
-        if contextLength < 1 { try fail("context length must be positive, got \(contextLength)") }
-        if layers < 1 { try fail("layers must be positive, got \(layers)") }
-        if heads < 1 { try fail("heads must be positive, got \(heads)") }
-        if channels < 1 || channels % heads != 0 {
-            try fail("embedding width \(channels) must be a positive multiple of heads (\(heads))")
+    /// Throws `DPOPError.invalidSetting` for a shape the kernels cannot run with (sizes against memory: `MemoryPlan`).
+    public func validate() throws(DPOPError) {
+        try DPOPError.checkingSettings { () throws(SettingError) in
+            try Settings.context.check(contextLength)
+            try Settings.layers.check(layers)
+            try Settings.heads.check(heads)
+            try Settings.embedding.check(channels)
+            guard channels % heads == 0 else {
+                throw SettingError(setting: Settings.embedding.key, value: String(channels),
+                                   problem: "(\(channels)) must be divisible by \(Settings.heads.key) (\(heads))",
+                                   related: [Settings.heads.key])
+            }
+            // A checkpoint's vocabulary; the byte tokenizer's 257 otherwise.
+            guard vocabSize >= 1 else {
+                throw SettingError.outOfRange("model.vocabulary", value: String(vocabSize), requirement: "a whole number >= 1")
+            }
         }
     }
 }

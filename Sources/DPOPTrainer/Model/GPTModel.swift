@@ -27,6 +27,7 @@ public final class GPTModel {
                 "sequence length \(maxSequence) must be in 1...\(config.contextLength) (the model's context)")
         }
         guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
+        try MemoryPlan.model(config, maxBatch: maxBatch, maxSequence: maxSequence).check()
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = .allocate(capacity: layout.count)

@@ -23,51 +23,33 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
     /// Share of prompts whose greedy completion has the right final answer (nil when not measured).
     public var taskAccuracy: Double?
 
-    /// JSON keys as TRL spells them.
-    enum CodingKeys: String, CodingKey {
-        case n, loss
-        case rewardsChosen = "rewards/chosen"
-        case rewardsRejected = "rewards/rejected"
-        case rewardsMargins = "rewards/margins"
-        case rewardsAccuracies = "rewards/accuracies"
-        case logpsChosen = "logps/chosen"
-        case logpsRejected = "logps/rejected"
-        case logpsChosenDelta = "logps/chosen_delta"
-        case logpsRejectedDelta = "logps/rejected_delta"
-        case logpsChosenDecreased = "logps/chosen_decreased"
-        case logpsChosenDeltaPrefix = "logps/chosen_delta_prefix"
-        case logpsChosenDeltaDiffering = "logps/chosen_delta_differing"
-        case logpsChosenDeltaSuffix = "logps/chosen_delta_suffix"
-        case taskAccuracy = "task/accuracy"
+    /// Metric names in report order (`MetricDescriptor.eval`).
+    public static var names: [String] { MetricDescriptor.eval.map(\.name) }
+
+    /// Value of a metric by its JSON name (`n` too).
+    public func value(_ name: String) -> Double? {
+        if name == Self.countKey { return Double(n) }
+        return MetricDescriptor.eval.first { $0.name == name }?.value(in: self)
     }
 
-    /// Metric names in report order.
-    public static let names: [String] = [
-        "loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
-        "logps/chosen", "logps/rejected", "logps/chosen_delta", "logps/rejected_delta", "logps/chosen_decreased",
-        "logps/chosen_delta_prefix", "logps/chosen_delta_differing", "logps/chosen_delta_suffix", "task/accuracy",
-    ]
+    /// The JSON key of `n`, the number of pairs.
+    static let countKey = "n"
 
-    /// Value of a metric by its JSON name.
-    public func value(_ name: String) -> Double? {
-        switch name {
-        case "n": return Double(n)
-        case "loss": return loss
-        case "rewards/chosen": return rewardsChosen
-        case "rewards/rejected": return rewardsRejected
-        case "rewards/margins": return rewardsMargins
-        case "rewards/accuracies": return rewardsAccuracies
-        case "logps/chosen": return logpsChosen
-        case "logps/rejected": return logpsRejected
-        case "logps/chosen_delta": return logpsChosenDelta
-        case "logps/rejected_delta": return logpsRejectedDelta
-        case "logps/chosen_decreased": return logpsChosenDecreased
-        case "logps/chosen_delta_prefix": return logpsChosenDeltaPrefix
-        case "logps/chosen_delta_differing": return logpsChosenDeltaDiffering
-        case "logps/chosen_delta_suffix": return logpsChosenDeltaSuffix
-        case "task/accuracy": return taskAccuracy
-        default: return nil
-        }
+    /// Every metric 0 (task accuracy unmeasured) over `n` pairs.
+    static func zero(n: Int) -> PreferenceMetrics {
+        PreferenceMetrics(n: n, loss: 0, rewardsChosen: 0, rewardsRejected: 0, rewardsMargins: 0,
+                          rewardsAccuracies: 0, logpsChosen: 0, logpsRejected: 0, logpsChosenDelta: 0,
+                          logpsRejectedDelta: 0, logpsChosenDecreased: 0, logpsChosenDeltaPrefix: 0,
+                          logpsChosenDeltaDiffering: 0, logpsChosenDeltaSuffix: 0, taskAccuracy: nil)
+    }
+
+    /// A JSON key named by a string (metric names contain `/`).
+    struct MetricKey: CodingKey {
+        var stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
     /// Aggregates per-pair policy log-probs of `pairs` (same order) under `loss`.
@@ -75,10 +57,7 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
     public static func compute(pairs: [PreparedPair], policyChosen: [Double], policyRejected: [Double],
                                policyChosenTokens: [[Float]], loss: PreferenceLossConfig) -> PreferenceMetrics {
         let n = pairs.count
-        var m = PreferenceMetrics(n: n, loss: 0, rewardsChosen: 0, rewardsRejected: 0, rewardsMargins: 0,
-                                  rewardsAccuracies: 0, logpsChosen: 0, logpsRejected: 0, logpsChosenDelta: 0,
-                                  logpsRejectedDelta: 0, logpsChosenDecreased: 0, logpsChosenDeltaPrefix: 0,
-                                  logpsChosenDeltaDiffering: 0, logpsChosenDeltaSuffix: 0, taskAccuracy: nil)
+        var m = PreferenceMetrics.zero(n: n)
         guard n > 0 else { return m }
         let logps = pairs.indices.map { i in
             PairLogProbs(pc: policyChosen[i], pr: policyRejected[i], rc: pairs[i].referenceChosen,
@@ -113,5 +92,32 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
         m.logpsChosenDelta /= k; m.logpsRejectedDelta /= k; m.logpsChosenDecreased /= k
         m.logpsChosenDeltaPrefix /= k; m.logpsChosenDeltaDiffering /= k; m.logpsChosenDeltaSuffix /= k
         return m
+    }
+}
+
+extension PreferenceMetrics {
+    /// JSON keys as `MetricDescriptor` names them (TRL's spelling), after `n`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: MetricKey.self)
+        try c.encode(n, forKey: MetricKey(Self.countKey))
+        for metric in MetricDescriptor.eval {
+            switch metric.field {
+            case .required(let path): try c.encode(self[keyPath: path], forKey: MetricKey(metric.name))
+            case .optional(let path): try c.encodeIfPresent(self[keyPath: path], forKey: MetricKey(metric.name))
+            case nil: break
+            }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: MetricKey.self)
+        self = PreferenceMetrics.zero(n: try c.decode(Int.self, forKey: MetricKey(Self.countKey)))
+        for metric in MetricDescriptor.eval {
+            switch metric.field {
+            case .required(let path): self[keyPath: path] = try c.decode(Double.self, forKey: MetricKey(metric.name))
+            case .optional(let path): self[keyPath: path] = try c.decodeIfPresent(Double.self, forKey: MetricKey(metric.name))
+            case nil: break
+            }
+        }
     }
 }

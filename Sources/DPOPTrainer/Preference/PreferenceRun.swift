@@ -44,8 +44,7 @@ public final class PreferenceRun {
     /// Runs both stages and returns the eval records; writes outputs into `outDirectory` when given.
     @discardableResult
     public func run(outDirectory: URL? = nil, saveCheckpoints: Bool = true, reference given: GPTModel? = nil) throws -> [EvalRecord] {
-        try config.model.validate()
-        try config.loss.validate()
+        try config.validate(pairs: pairs.count)
         let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
         let (trainPairs, evalPairs) = pairs.split(evalFraction: config.evalFraction, seed: config.splitSeed)
         var train = trainPairs.map { PreparedPair($0, buckets: buckets) }

@@ -5,15 +5,20 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     public var train: PreferenceTrainConfig
     public var loss: PreferenceLossConfig
     /// Share of pairs held out for evaluation (split by a seeded content hash).
-    public var evalFraction: Double = 0.1
+    public var evalFraction: Double = Settings.evalFraction.defaultValue
     public var splitSeed: UInt64 = 0
     /// Bucket definitions as `NAME=LO..HI` strings (see `EditDistanceBuckets`).
     public var buckets: [String] = []
     /// Train (and evaluate) only on this bucket; nil for all pairs.
     public var trainBucket: String?
 
+    /// The run's own settings as a spec names them.
+    public enum Settings {
+        public static let evalFraction = Setting<Double>("data.eval_fraction", default: 0.1, .open(0, 1))
+    }
+
     public init(model: GPTConfig, sft: SFTConfig, train: PreferenceTrainConfig, loss: PreferenceLossConfig,
-                evalFraction: Double = 0.1, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil) {
+                evalFraction: Double = Settings.evalFraction.defaultValue, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil) {
         self.model = model
         self.sft = sft
         self.train = train
@@ -22,5 +27,16 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         self.splitSeed = splitSeed
         self.buckets = buckets
         self.trainBucket = trainBucket
+    }
+
+    /// Throws `DPOPError.invalidSetting` for the first setting out of range, or for a run that needs more
+    /// memory than the machine has (`pairs`: the number of pairs, when known before loading them).
+    public func validate(pairs: Int? = nil) throws(DPOPError) {
+        try model.validate()
+        try sft.validate()
+        try train.validate()
+        try loss.validate()
+        try DPOPError.checkingSettings { () throws(SettingError) in try Settings.evalFraction.check(evalFraction) }
+        try MemoryPlan.run(self, pairs: pairs).check()
     }
 }

@@ -1,34 +1,5 @@
 import Foundation
 
-/// Settings of the preference stage (stage 2).
-public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
-    public var steps: Int = 300
-    /// Pairs per step (2·batch sequences go through the model).
-    public var batch: Int = 16
-    public var lr: Float = 5e-4
-    public var warmupSteps: Int = 10
-    public var decay: LearningRateSchedule.Decay = .constant
-    public var evalEvery: Int = 25
-    public var seed: UInt64 = 0
-    public var adamw = AdamWConfig(weightDecay: 0)
-    /// Pairs decoded for `task/accuracy` (at step 0 and at the last step).
-    public var taskEvalPairs: Int = 64
-
-    public init(steps: Int = 300, batch: Int = 16, lr: Float = 5e-4, warmupSteps: Int = 10,
-                decay: LearningRateSchedule.Decay = .constant, evalEvery: Int = 25, seed: UInt64 = 0,
-                adamw: AdamWConfig = AdamWConfig(weightDecay: 0), taskEvalPairs: Int = 64) {
-        self.steps = steps
-        self.batch = batch
-        self.lr = lr
-        self.warmupSteps = warmupSteps
-        self.decay = decay
-        self.evalEvery = evalEvery
-        self.seed = seed
-        self.adamw = adamw
-        self.taskEvalPairs = taskEvalPairs
-    }
-}
-
 /// What one preference step reports.
 public struct PreferenceStepReport: Sendable {
     public var step: Int
@@ -116,9 +87,9 @@ public final class PreferenceTrainer {
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
                                                 elapsed: elapsed(), withTask: done == config.steps)
-                for name in ["loss", "logps/chosen_delta", "logps/rejected_delta", "rewards/margins"] {
-                    if let v = record.eval.value(name), !v.isFinite {
-                        throw DPOPError.nonFinite(stage: "eval", step: done, what: name, value: v)
+                for metric in [MetricDescriptor.loss, .logpsChosenDelta, .logpsRejectedDelta, .rewardsMargins] {
+                    if let v = metric.value(in: record.eval), !v.isFinite {
+                        throw DPOPError.nonFinite(stage: "eval", step: done, what: metric.name, value: v)
                     }
                 }
                 records.append(record)

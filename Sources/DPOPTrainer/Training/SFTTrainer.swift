@@ -1,27 +1,5 @@
 import Foundation
 
-/// Settings of a supervised (next-token) training run.
-public struct SFTConfig: Codable, Equatable, Sendable {
-    public var steps: Int = 200
-    public var batch: Int = 16
-    public var lr: Float = 1e-3
-    public var warmupSteps: Int = 20
-    public var decay: LearningRateSchedule.Decay = .cosine
-    public var seed: UInt64 = 0
-    public var adamw = AdamWConfig()
-
-    public init(steps: Int = 200, batch: Int = 16, lr: Float = 1e-3, warmupSteps: Int = 20,
-                decay: LearningRateSchedule.Decay = .cosine, seed: UInt64 = 0, adamw: AdamWConfig = AdamWConfig()) {
-        self.steps = steps
-        self.batch = batch
-        self.lr = lr
-        self.warmupSteps = warmupSteps
-        self.decay = decay
-        self.seed = seed
-        self.adamw = adamw
-    }
-}
-
 /// What one SFT step reports.
 public struct SFTStepReport: Sendable {
     public var step: Int
@@ -59,7 +37,7 @@ public final class SFTTrainer {
         var rows: [TrainingSequence] = []
         rows.reserveCapacity(config.batch)
         var losses: [Float] = []
-        losses.reserveCapacity(config.steps)
+        losses.reserveCapacity(min(config.steps, 1 << 20))
         for step in 0..<config.steps {
             if let sig = stopRequested() { throw DPOPError.interrupted(stage: "sft", step: step, signal: sig) }
             let start = DispatchTime.now().uptimeNanoseconds
