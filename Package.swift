@@ -93,9 +93,11 @@ let package = Package(
             name: "dpopTests",
             dependencies: ["dpop"]
         ),
+        // Test helper: one of several processes racing for the same lock files (LockRaceTests).
+        .executableTarget(name: "LockTaker", dependencies: ["DPOPExperiments"], path: "Tests/LockTaker"),
         .testTarget(
             name: "DPOPExperimentsTests",
-            dependencies: ["DPOPExperiments"]
+            dependencies: ["DPOPExperiments", "LockTaker"]
         ),
     ]
 )

@@ -6,6 +6,8 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
     case checkpoint(path: String, message: String, hint: String?)
     case data(file: String, line: Int, message: String)
     case io(path: String, message: String)
+    /// No space left (or over quota) writing `path`; `bytesNeeded`: what did not fit, when known.
+    case diskFull(path: String, bytesNeeded: Int?)
     case usage(String)
     /// A loss or metric became NaN or infinite: training stops there.
     case nonFinite(stage: String, step: Int, what: String, value: Double)
@@ -24,6 +26,9 @@ public enum DPOPError: Error, CustomStringConvertible, Equatable {
             return "\(file):\(line): \(m)"
         case .io(let path, let m):
             return "\(path): \(m)"
+        case .diskFull(let path, let bytes):
+            return "results disk full: " + (bytes.map { "\($0) bytes needed" } ?? "no space left (size of the write not known)")
+                + " at \(path)\nhint: free space on that disk (or raise its quota) and run again"
         case .usage(let m):
             return m
         case .interrupted(let stage, let step, let signal):

@@ -7,7 +7,7 @@ import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: EmbedTemplates OUTPUT.swift TEMPLATE.mustache…\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("usage: EmbedTemplates OUTPUT.swift TEMPLATE.mustache…\n".utf8))
     exit(2)
 }
 
@@ -30,7 +30,7 @@ enum EmbeddedTemplates {
 """
 for path in arguments.dropFirst() {
     guard let data = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write(Data("EmbedTemplates: cannot read \(path)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("EmbedTemplates: cannot read \(path)\n".utf8))
         exit(1)
     }
     let text = String(decoding: data, as: UTF8.self)
@@ -43,6 +43,6 @@ source += "    ]\n}\n"
 do {
     try source.write(toFile: output, atomically: true, encoding: .utf8)
 } catch {
-    FileHandle.standardError.write(Data("EmbedTemplates: cannot write \(output): \(error)\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("EmbedTemplates: cannot write \(output): \(error)\n".utf8))
     exit(1)
 }

@@ -47,9 +47,9 @@ struct DataCommand: ParsableCommand {
             let text = PreferencePair.jsonl(try ArithTask.generate(config))
             if let out {
                 try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
-                FileHandle.standardError.write(Data("wrote \(pairs) pairs to \(out)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("wrote \(pairs) pairs to \(out)\n".utf8))
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
             }
         }
     }

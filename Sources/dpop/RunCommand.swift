@@ -11,7 +11,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Results go to RESULTS/<name>/runs/<cell-id>/ (run.json with config, status, provenance, timings and
         final metrics; metrics.jsonl; diff.patch when the tree was dirty). Finished cells are skipped; failed
-        cells run again only with --retry-failed. The exit code is non-zero if any cell failed.
+        cells run again only with --retry-failed (those that failed on a full results disk run again by
+        themselves). The exit code is non-zero if any cell failed; cells another runner holds are skipped.
 
         With --launcher slurm the pending cells are submitted as one Slurm job array instead (one task per \
         cell, each running `dpop run SPEC --cell ID`); the script and its manifest are kept in \
@@ -35,10 +36,20 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Refuse to run when the git tree has uncommitted changes.") var requireClean = false
     @Option(name: .customLong(CellInvocation.Option.cell), help: "Run exactly this cell in this process (what --jobs and Slurm tasks call).")
     var cell: String?
+    @Option(name: .customLong(CellInvocation.Option.skippedExitCode),
+            help: "With --cell: exit with this code, not 0, when the cell is skipped (completed, failed, or running elsewhere).")
+    var skippedExitCode: Int32?
+    @Option(name: .customLong(CellInvocation.Option.parentPID),
+            help: "With --cell: stop as interrupted when process PID (the runner that started this one) exits.")
+    var parentPID: Int32?
+    @Option(help: "Remove the lock of cell ID first, if its owner is gone (a lock from another host without a Slurm job counts as gone); refused while the owner runs.")
+    var breakLock: [String] = []
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var slurm: SlurmOptions
 
     func validate() throws {
+        if skippedExitCode != nil && cell == nil { throw ValidationError("--skipped-exit-code goes with --cell") }
+        if parentPID != nil && cell == nil { throw ValidationError("--parent-pid goes with --cell") }
         guard slurm.launcher == .slurm else { return }
         if cell != nil { throw ValidationError("--cell runs one cell in this process; drop --launcher slurm") }
         if jobs != 1 { throw ValidationError("--jobs is for local runs; with --launcher slurm use --max-parallel") }
@@ -49,7 +60,7 @@ struct RunCommand: ParsableCommand {
     var cellInvocation: CellInvocation? {
         cell.map {
             CellInvocation(specPath: spec, overrides: overrides, cellID: $0, resultsRoot: results, threads: threads.threads,
-                           retryFailed: retryFailed, force: force)
+                           retryFailed: retryFailed, force: force, skippedExitCode: skippedExitCode, parentPID: parentPID)
         }
     }
 
@@ -58,8 +69,9 @@ struct RunCommand: ParsableCommand {
         let experiment = try ExperimentSession.open(specPath: spec, resultsRoot: results,
                                                     overrides: SpecOverride.parse(overrides))
         if requireClean { try experiment.requireCleanTree() }
+        for id in breakLock { print(try experiment.breakLock(id: id)) }
         if cell == nil {
-            for warning in experiment.plan().warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            for warning in experiment.plan().warnings { try? FileHandle.standardError.write(contentsOf: Data("warning: \(warning)\n".utf8)) }
         }
         if slurm.launcher == .slurm {
             let outcome = try experiment.launchOnSlurm(only: only, options: slurm.launcherOptions(retryFailed: retryFailed))
@@ -68,6 +80,7 @@ struct RunCommand: ParsableCommand {
         }
         if let invocation = cellInvocation {
             Interruption.install()
+            if let parent = invocation.parentPID { Interruption.stopWhenParentExits(parent) }
             let outcome = try experiment.runCell(id: invocation.cellID, retryFailed: invocation.retryFailed,
                                                  force: invocation.force) { line in
                 print(line)
@@ -75,6 +88,7 @@ struct RunCommand: ParsableCommand {
             }
             if case .failed = outcome { throw ExitCode(1) }
             if case .interrupted = outcome { throw ExitCode(130) }
+            if case .skipped = outcome, let code = invocation.skippedExitCode { throw ExitCode(code) }
             return
         }
         var line = ProgressLine()

@@ -16,7 +16,7 @@ struct ValidateCommand: ParsableCommand {
         do {
             print(try SpecLoader.load(path: spec, overrides: SpecOverride.parse(overrides)).summary)
         } catch let error as SpecError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((error.description + "\n").utf8))
             throw ExitCode(1)
         }
     }

@@ -26,7 +26,7 @@ import Testing
         #expect(second.scores == first.scores)
         #expect(memcmp(first.model.parameters, second.model.parameters, first.model.parameterCount * 4) == 0)
         // Flip bytes in the weights: the checksum catches it and the entry is rebuilt.
-        let weights = cache.directory.appendingPathComponent(Self.inputs.key).appendingPathComponent("model.safetensors")
+        let weights = cache.directory.appendingPathComponent(try Self.inputs.key).appendingPathComponent("model.safetensors")
         var data = try Data(contentsOf: weights)
         data[data.count - 1] ^= 0xFF
         try data.write(to: weights)
@@ -35,6 +35,6 @@ import Testing
         // A different input is a different key.
         var other = Self.inputs
         other.splitSeed = 1
-        #expect(other.key != Self.inputs.key)
+        #expect(try other.key != Self.inputs.key)
     }
 }

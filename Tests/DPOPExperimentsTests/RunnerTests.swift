@@ -95,10 +95,17 @@ import Testing
         let lock = dir.appendingPathComponent("x.lock")
         #expect(try CellLock.acquire(lock))
         #expect(try !CellLock.acquire(lock))           // held by this (live) process
+        CellLock.release(lock)
+        #expect(!FileManager.default.fileExists(atPath: lock.path))
+        // A lock naming a live process that holds no flock on it (an older dpop) is respected.
+        let here = ProcessInfo.processInfo.hostName
+        try JSONEncoder().encode(CellLock(pid: 1, host: here, started: "", slurmJob: nil)).write(to: lock)
+        #expect(try !CellLock.acquire(lock))
         // A lock left by a process that no longer exists is stale.
-        let dead = CellLock(pid: 999_999, host: ProcessInfo.processInfo.hostName, started: "", slurmJob: nil)
+        let dead = CellLock(pid: 999_999, host: here, started: "", slurmJob: nil)
         try JSONEncoder().encode(dead).write(to: lock)
         #expect(try CellLock.acquire(lock))
+        #expect(CellLock.read(lock)?.pid == getpid())
         CellLock.release(lock)
         #expect(!FileManager.default.fileExists(atPath: lock.path))
     }
@@ -159,9 +166,10 @@ import Testing
     }
 }
 
-/// Many claimants racing for one lock: exactly one wins, every round. (A lock removed while its owner
-/// was writing it let two Slurm tasks build the same reference; the window is too narrow for this
-/// test to hit reliably, `scripts/ci-slurm-test.sh` caught it.)
+/// Many claimants racing for one lock, fresh or stale, threads or processes: exactly one holds it.
+/// (A lock removed while its owner was writing it let two Slurm tasks build the same reference, and
+/// the takeover of a stale lock let two runners train one cell; the stale-lock tests below failed
+/// on that code in every run, the fresh-lock one rarely hits its window.)
 @Suite struct LockRaceTests {
     @Test func exactlyOneOfManyRacingClaimantsWins() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-race-\(UUID().uuidString)")
@@ -177,5 +185,67 @@ import Testing
             }
             #expect((0..<8).reduce(0) { $0 + wins[$1] } == 1, "round \(round)")
         }
+    }
+
+    /// What a crash leaves where a lock was, in turn: a dead process's lock, a half-written one, an empty one.
+    static func writeStaleLock(_ url: URL, kind: Int) throws {
+        let dead = CellLock(pid: 999_999, host: ProcessInfo.processInfo.hostName, started: "", slurmJob: nil)
+        let stale = [try JSONEncoder().encode(dead), Data(#"{"pid": 4"#.utf8), Data()]
+        try stale[kind % stale.count].write(to: url)
+    }
+
+    /// Threads of one process taking over one stale lock at once: exactly one holds it, every round.
+    /// (The takeover used to delete the lock file after judging it stale, by when it could be
+    /// another claimant's fresh lock, and both held the cell.)
+    @Test func exactlyOneThreadTakesOverAStaleLock() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-stale-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("cell.lock")
+        for round in 0..<150 {
+            try Self.writeStaleLock(url, kind: round)
+            nonisolated(unsafe) let wins = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+            defer { wins.deallocate() }
+            wins.initialize(repeating: 0, count: 8)
+            DispatchQueue.concurrentPerform(iterations: 8) { i in
+                if (try? CellLock.acquire(url)) == true { wins[i] = 1 }
+            }
+            #expect((0..<8).reduce(0) { $0 + wins[$1] } == 1, "round \(round)")
+            CellLock.release(url)
+        }
+    }
+
+    /// Processes taking over the same stale locks at once (what two runners, or a Slurm resubmission
+    /// beside a local run, do after a crash): each lock has exactly one holder while all of them
+    /// keep trying. Six `LockTaker`s race through 120 stale locks; each keeps what it won until all are done.
+    @Test func exactlyOneProcessTakesOverEachStaleLock() throws {
+        let takers = 6, rounds = 120
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-stale-procs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for round in 0..<rounds { try Self.writeStaleLock(dir.appendingPathComponent("\(round).lock"), kind: round) }
+        let helper = Bundle.main.bundleURL.appendingPathComponent("LockTaker")
+        var children: [(Process, Pipe)] = []
+        for index in 0..<takers {
+            let p = Process()
+            p.executableURL = helper
+            p.arguments = [dir.path, String(index), String(rounds), String(takers)]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            children.append((p, out))
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter({ $0.hasPrefix("ready-") }).count < takers,
+              Date() < deadline { usleep(1000) }
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("go").path, contents: nil)
+        var holders = [Int](repeating: 0, count: rounds)
+        for (p, out) in children {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            for round in text.split(whereSeparator: { $0 == "," || $0 == "\n" }).compactMap({ Int($0) }) { holders[round] += 1 }
+        }
+        #expect(holders == [Int](repeating: 1, count: rounds), "holders per lock: \(holders)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import DPOPExperiments
 @testable import DPOPReports
 
 @Suite struct ReportTests {
@@ -45,6 +46,24 @@ import Testing
         let outsideSpec = report.markdown.components(separatedBy: "## Spec")[0]
         #expect(!outsideSpec.contains("<script") && !outsideSpec.contains("<img"))
         #expect(report.markdown.contains("```yaml\nname: x\ndescription: <script>"))
+    }
+
+    /// Branch names, labels, changed-file names and hosts come from the runs: report.md's provenance
+    /// table and dirty-tree list escape them (they were written raw, and Markdown renderers show HTML).
+    @Test func escapesProvenanceInTheMarkdownReport() throws {
+        var run = Fixture.run("a0", ["loss": "dpo", "tag": "<img src=x onerror=alert(1)>", "seed": "0"], dw: -10)
+        run.provenance = Provenance(commit: "0123456789abcdef", branch: "<script>alert(1)</script>|main", dirty: true,
+                                    changedFiles: ["<img src=y onerror=alert(2)>.swift", "a|b.swift"], host: "<b>node</b>",
+                                    date: "2026-01-01T00:00:00Z", libgit2: "1.5.1", environment: nil)
+        let report = try Report.build(Fixture.results([run]), templates: .builtIn())
+        let provenance = try #require(report.markdown.components(separatedBy: "## Provenance").last?
+            .components(separatedBy: "## Spec").first)
+        for tag in ["<script", "<img", "<b>"] { #expect(!provenance.contains(tag), "\(tag) in \(provenance)") }
+        #expect(provenance.contains("| `0123456789ab` | &lt;script>alert(1)&lt;/script>\\|main | 1 | 1 |"), "\(provenance)")
+        #expect(provenance.contains("&lt;img src=y onerror=alert(2)>.swift, a\\|b.swift"), "\(provenance)")
+        #expect(provenance.contains("hosts: &lt;b>node&lt;/b> (1)"), "\(provenance)")
+        // The HTML report escapes them through its template, as before.
+        #expect(!report.html.contains("<script") && report.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;|main"))
     }
 
     @Test func markdownReferencesFiguresWrittenNextToIt() throws {

@@ -10,6 +10,8 @@ import Testing
                        cellID: "deadbeef0000", resultsRoot: "r", threads: 3,
                        retryFailed: true, force: true),
         CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results", threads: 1, retryFailed: true),
+        CellInvocation(specPath: "s.yaml", cellID: "abc", resultsRoot: "results",
+                       skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: 4242),
     ]
 
     @Test(arguments: invocations)

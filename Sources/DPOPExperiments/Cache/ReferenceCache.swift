@@ -36,9 +36,11 @@ public struct ReferenceCache: Sendable {
 
         /// The cache key: SHA-256 of the canonical JSON, first 16 hex characters.
         public var key: String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(ContentHash.sha256(Array(try! encoder.encode(self))).prefix(16))
+            get throws {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return String(ContentHash.sha256(Array(try encoder.encode(self))).prefix(16))
+            }
         }
     }
 
@@ -65,7 +67,7 @@ public struct ReferenceCache: Sendable {
     /// processes). `maxBatch` sizes the loaded model's arena.
     public func obtain(_ inputs: Inputs, maxBatch: Int, log: (String) -> Void = { _ in },
                        build: () throws -> (GPTModel, ReferenceScores)) throws -> Loaded {
-        let key = inputs.key
+        let key = try inputs.key
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         let entryDir = directory.appendingPathComponent(key)
@@ -85,21 +87,26 @@ public struct ReferenceCache: Sendable {
             if try CellLock.acquire(lock) {
                 defer { CellLock.release(lock) }
                 if fm.fileExists(atPath: entryDir.path) { continue } // someone finished while we took the lock
+                removeTemporaryFolders(of: key)
                 log("building reference \(key) (SFT \(inputs.sft.steps) steps)")
                 let start = Date()
                 let (model, scores) = try build()
                 let temp = directory.appendingPathComponent(".tmp-\(key)-\(getpid())")
-                try? fm.removeItem(at: temp)
-                try GPT2Checkpoint.save(model, to: temp, extraConfig: ["dpop": ["stage": "reference", "cache_key": key]])
-                let scoresData = try JSONEncoder().encode(scores)
-                try scoresData.write(to: temp.appendingPathComponent("scores.json"))
-                let weights = try Data(contentsOf: temp.appendingPathComponent(GPT2Checkpoint.weightsFile))
-                let entry = Entry(inputs: inputs, created: ISO8601DateFormatter().string(from: Date()),
-                                  weightsSHA256: ContentHash.sha256(weights), scoresSHA256: ContentHash.sha256(scoresData),
-                                  seconds: Date().timeIntervalSince(start))
-                let pretty = JSONEncoder()
-                pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
-                try pretty.encode(entry).write(to: temp.appendingPathComponent("entry.json"))
+                do {
+                    try GPT2Checkpoint.save(model, to: temp, extraConfig: ["dpop": ["stage": "reference", "cache_key": key]])
+                    let scoresData = try JSONEncoder().encode(scores)
+                    try FileWrite.data(scoresData, to: temp.appendingPathComponent("scores.json"))
+                    let weights = try Data(contentsOf: temp.appendingPathComponent(GPT2Checkpoint.weightsFile))
+                    let entry = Entry(inputs: inputs, created: ISO8601DateFormatter().string(from: Date()),
+                                      weightsSHA256: ContentHash.sha256(weights), scoresSHA256: ContentHash.sha256(scoresData),
+                                      seconds: Date().timeIntervalSince(start))
+                    let pretty = JSONEncoder()
+                    pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
+                    try FileWrite.data(try pretty.encode(entry), to: temp.appendingPathComponent("entry.json"))
+                } catch {
+                    try? fm.removeItem(at: temp)
+                    throw FileWrite.diskFullOrSelf(error)
+                }
                 guard rename(temp.path, entryDir.path) == 0 else {
                     let reason = String(cString: strerror(errno))
                     // Another process published the same entry first: use theirs (identical inputs).
@@ -108,6 +115,7 @@ public struct ReferenceCache: Sendable {
                         log("reference \(key) was published meanwhile by another process; using it")
                         return theirs
                     }
+                    try? fm.removeItem(at: temp)
                     throw DPOPError.io(path: entryDir.path, message: "rename failed: \(reason)")
                 }
                 var loaded = try read(entryDir, key: key, maxBatch: maxBatch)
@@ -116,6 +124,16 @@ public struct ReferenceCache: Sendable {
             }
             if !waited { log("waiting for reference \(key), being built by another process"); waited = true }
             sleep(1)
+        }
+    }
+
+    /// Removes what builds of `key` left half-written (a full disk, a `kill -9`): its temp and
+    /// checkpoint staging folders. Called holding the key's lock, so no build of it is under way.
+    private func removeTemporaryFolders(of key: String) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix(".tmp-\(key)-") || name.hasPrefix("..tmp-\(key)-") {
+            try? fm.removeItem(at: directory.appendingPathComponent(name))
         }
     }
 

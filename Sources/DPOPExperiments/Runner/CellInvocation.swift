@@ -11,7 +11,13 @@ public struct CellInvocation: Equatable, Sendable {
         public static let threads = "threads"
         public static let retryFailed = "retry-failed"
         public static let force = "force"
+        public static let skippedExitCode = "skipped-exit-code"
+        public static let parentPID = "parent-pid"
     }
+
+    /// The exit code the local scheduler asks its children to use when they skip their cell
+    /// (`EX_TEMPFAIL`): a cell another runner holds is then "skipped", not "failed" with exit 0.
+    public static let schedulerSkippedExitCode: Int32 = 75
 
     /// The subcommand that runs cells.
     public static let subcommand = "run"
@@ -25,9 +31,13 @@ public struct CellInvocation: Equatable, Sendable {
     public var threads: Int?
     public var retryFailed: Bool
     public var force: Bool
+    /// The exit code when the cell is skipped (completed, failed, or running elsewhere); nil: 0.
+    public var skippedExitCode: Int32?
+    /// The runner that started this cell: the cell stops as interrupted when that process is gone.
+    public var parentPID: Int32?
 
     public init(specPath: String, overrides: [String] = [], cellID: String, resultsRoot: String, threads: Int? = nil,
-                retryFailed: Bool = false, force: Bool = false) {
+                retryFailed: Bool = false, force: Bool = false, skippedExitCode: Int32? = nil, parentPID: Int32? = nil) {
         self.specPath = specPath
         self.overrides = overrides
         self.cellID = cellID
@@ -35,6 +45,8 @@ public struct CellInvocation: Equatable, Sendable {
         self.threads = threads
         self.retryFailed = retryFailed
         self.force = force
+        self.skippedExitCode = skippedExitCode
+        self.parentPID = parentPID
     }
 
     /// The argument list after the executable's path.
@@ -75,6 +87,8 @@ public struct CellInvocation: Equatable, Sendable {
         if let threads { words += [.literal("--\(Option.threads)"), threads] }
         if retryFailed { words.append(.literal("--\(Option.retryFailed)")) }
         if force { words.append(.literal("--\(Option.force)")) }
+        if let skippedExitCode { words += [.literal("--\(Option.skippedExitCode)"), .literal(String(skippedExitCode))] }
+        if let parentPID { words += [.literal("--\(Option.parentPID)"), .literal(String(parentPID))] }
         return words
     }
 }

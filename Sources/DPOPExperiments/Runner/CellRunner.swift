@@ -23,25 +23,40 @@ public struct CellRunner {
     /// What happened to a cell.
     public enum Outcome: Equatable, Sendable { case completed, failed(String), interrupted, skipped(CellStatus) }
 
-    /// Runs `cell` unless it is completed (without `force`), running elsewhere, or failed (without
-    /// `retryFailed`); interrupted cells always run again.
+    /// Runs `cell` unless `ResultsStore.skips` says to leave it (completed, running elsewhere, failed).
+    /// Whatever fails, no half-written work folder stays behind; a cell that fails on a full disk is
+    /// recorded as such when there is room for its record, else it has none and stays pending.
     public func run(_ cell: GridCell, specSHA256: String, retryFailed: Bool, force: Bool = false) throws -> Outcome {
         let current = store.status(cell.id)
-        if (current == .completed && !force) || current == .running || (current == .failed && !retryFailed) {
+        if ResultsStore.skips(current, record: store.record(cell.id), retryFailed: retryFailed, force: force) {
             return .skipped(current)
         }
         let lock = store.lockFile(cell.id)
         guard try CellLock.acquire(lock) else { return .skipped(.running) }
         defer { CellLock.release(lock) }
         // Re-check under the lock: another process may have finished it meanwhile.
-        if let r = store.record(cell.id), (r.status == .completed && !force) || (r.status == .failed && !retryFailed) {
+        if let r = store.record(cell.id), ResultsStore.skips(r.status, record: r, retryFailed: retryFailed, force: force) {
             return .skipped(r.status)
         }
         store.removeStaleWorkFolders(cell.id)
+        let work = try store.makeWorkDirectory(cell.id)
+        let (record, outcome): (RunRecord, Outcome)
+        do {
+            (record, outcome) = try attempt(cell, specSHA256: specSHA256, in: work, slurmJob: CellLock.read(lock)?.slurmJob)
+            try store.write(record, into: work)
+        } catch {
+            try? FileManager.default.removeItem(at: work)
+            throw FileWrite.diskFullOrSelf(error)
+        }
+        try store.publish(workDirectory: work, id: cell.id)
+        return outcome
+    }
+
+    /// Trains `cell` in `work` and says how it went: the record to publish and the outcome.
+    private func attempt(_ cell: GridCell, specSHA256: String, in work: URL, slurmJob: String?) throws -> (RunRecord, Outcome) {
         let attempt = store.attempts(cell.id) + 1
         let started = Date()
         let iso = ISO8601DateFormatter()
-        let work = try store.makeWorkDirectory(cell.id)
         let relativeResults = RelativePath.inside(store.root.deletingLastPathComponent(), repositoryOf: spec.file)
         let (provenance, diff) = GitRepository.provenance(at: URL(fileURLWithPath: spec.file).deletingLastPathComponent().path,
                                                           excluding: relativeResults.map { [$0] } ?? [])
@@ -51,10 +66,10 @@ public struct CellRunner {
                                provenance: provenance, specSHA256: specSHA256, referenceSHA256: nil, referenceCacheKey: nil,
                                started: iso.string(from: started), finished: "", seconds: 0, attempt: attempt,
                                host: ProcessInfo.processInfo.hostName,
-                               slurmJob: CellLock.read(lock)?.slurmJob, final: nil, error: nil)
-        if let diff { try Data(diff.utf8).write(to: work.appendingPathComponent("diff.patch")) }
+                               slurmJob: slurmJob, final: nil, error: nil)
         var outcome = Outcome.completed
         do {
+            if let diff { try FileWrite.data(Data(diff.utf8), to: work.appendingPathComponent("diff.patch")) }
             let final = try train(cell, into: work, record: &record)
             record.status = .completed
             record.final = final
@@ -65,20 +80,24 @@ public struct CellRunner {
             outcome = .interrupted
             log("cell \(cell.id) interrupted at \(stage) step \(step); the next `dpop run` runs it again")
         } catch {
+            let error = FileWrite.diskFullOrSelf(error)
             record.status = .failed
             record.error = "\(error)"
             if case DPOPError.nonFinite(_, let step, _, _) = error { record.stoppedAtStep = step }
             outcome = .failed("\(error)")
-            log("cell \(cell.id) failed: \(error)")
+            if case DPOPError.diskFull = error {
+                record.transientFailure = true
+                log("cell \(cell.id) failed: \(error)\nthe next `dpop run` runs it again (no --retry-failed needed)")
+            } else {
+                log("cell \(cell.id) failed: \(error)")
+            }
         }
         record.finished = iso.string(from: Date())
         record.peakMemoryMB = PeakMemory.megabytes
         record.threads = Parallel.workers
         record.overrides = spec.overrides.isEmpty ? nil : spec.overrides
         record.seconds = Date().timeIntervalSince(started)
-        try store.write(record, into: work)
-        try store.publish(workDirectory: work, id: cell.id)
-        return outcome
+        return (record, outcome)
     }
 
     private func train(_ cell: GridCell, into work: URL, record: inout RunRecord) throws -> EvalRecord {

@@ -31,6 +31,25 @@ public struct ExperimentSession: Sendable {
         }
     }
 
+    /// Removes the lock of cell `id` when its owner is gone (`dpop run --break-lock`); a lock from
+    /// another host without a Slurm job counts as gone, on the user's word. Throws, saying whose lock
+    /// it is, when the owner still runs (on this host, or as a queued or running Slurm task).
+    public func breakLock(id: String, slurm: SlurmQueue = .system) throws -> String {
+        guard spec.cells().contains(where: { $0.id == id }) else {
+            throw DPOPError.usage("--break-lock: no cell '\(id)' in \(specPath); `dpop plan \(specPath)` lists them")
+        }
+        let url = store.lockFile(id)
+        switch try CellLock.breakStale(url, slurm: slurm) {
+        case .absent:
+            return "cell \(id) has no lock"
+        case .removed(let owner):
+            return "removed the lock of cell \(id)" + (owner.map { ", held by \($0.owner)" } ?? "")
+        case .live(let owner):
+            let whose = owner.map { "it is held by \($0.owner), which is still running" } ?? "a running process holds it"
+            throw DPOPError.usage("--break-lock: the lock of cell \(id) is live: \(whose)\nhint: stop that process (or scancel its Slurm job) first")
+        }
+    }
+
     /// The plan of every cell.
     public func plan() -> GridPlan {
         GridPlan(cells: spec.cells(), axes: spec.axes, store: store)
@@ -54,7 +73,10 @@ public struct ExperimentSession: Sendable {
         }
         log("cell \(id): \(LocalScheduler.label(cell))")
         let outcome = try runner.run(cell, specSHA256: specSHA256, retryFailed: retryFailed, force: force)
-        if case .skipped(let status) = outcome { log("cell \(id) skipped: \(status.rawValue)") }
+        if case .skipped(let status) = outcome {
+            log("cell \(id) skipped: \(status.rawValue)")
+            if status == .running, let note = store.unverifiableLockNote(id, specPath: specPath) { log(note) }
+        }
         return outcome
     }
 

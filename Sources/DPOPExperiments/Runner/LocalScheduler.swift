@@ -43,22 +43,28 @@ public final class LocalScheduler {
         let cell: GridCell
         let process: Process
         let started: Date
+        /// The log the child writes to (kept open until it exits).
+        let log: FileWrite.Appender
     }
 
     /// Runs every cell that needs running and returns the counts.
     public func run(_ cells: [GridCell]) throws -> Summary {
         var summary = Summary()
         var queue: [GridCell] = []
+        var notes: [String] = []
         for cell in cells {
-            switch store.status(cell.id) {
-            case .completed where !options.force: summary.skipped += 1
-            case .running: summary.skipped += 1
-            case .failed where !options.retryFailed: summary.skipped += 1
-            default: queue.append(cell)
+            let status = store.status(cell.id)
+            if ResultsStore.skips(status, record: store.record(cell.id), retryFailed: options.retryFailed, force: options.force) {
+                summary.skipped += 1
+                if status == .running, let note = store.unverifiableLockNote(cell.id, specPath: specPath) { notes.append(note) }
+            } else {
+                queue.append(cell)
             }
         }
         let total = queue.count
+        let initiallySkipped = summary.skipped
         output("\(cells.count) cells: \(total) to run, \(summary.skipped) skipped (completed, running or failed)", false)
+        for note in notes { output("skipped: \(note)", false) }
         let jobs = max(1, options.jobs)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threads = options.threadsPerJob ?? max(1, cores / jobs)
@@ -68,7 +74,7 @@ public final class LocalScheduler {
         let start = Date()
         var forwarded = false
         while !queue.isEmpty || !running.isEmpty {
-            // SIGINT/SIGTERM: launch nothing more, pass SIGTERM on so running cells record themselves
+            // SIGINT/SIGTERM/SIGHUP: launch nothing more, pass SIGTERM on so running cells record themselves
             // as interrupted, and wait for them.
             if Interruption.requested != nil && !forwarded {
                 forwarded = true
@@ -78,7 +84,23 @@ public final class LocalScheduler {
             }
             while !stop && running.count < jobs && !queue.isEmpty {
                 let cell = queue.removeFirst()
-                running.append(try launch(cell, threads: threads))
+                do {
+                    running.append(try launch(cell, threads: threads))
+                } catch {
+                    let error = FileWrite.diskFullOrSelf(error)
+                    summary.failed += 1
+                    summary.failedCells.append(cell.id)
+                    output("FAILED  \(cell.id)  \(Self.label(cell))  not started: \(error)", false)
+                    if case DPOPError.diskFull = error {
+                        // Every other cell would fail the same way: they stay pending for the next run.
+                        output("results disk full: \(queue.count) more cells not started; they stay pending", false)
+                        stop = true
+                        queue.removeAll()
+                    } else if options.failFast {
+                        stop = true
+                        queue.removeAll()
+                    }
+                }
             }
             usleep(300_000)
             var still: [Child] = []
@@ -87,7 +109,13 @@ public final class LocalScheduler {
                 let seconds = Date().timeIntervalSince(child.started)
                 durations.append(seconds)
                 let label = Self.label(child.cell)
-                if store.status(child.cell.id) == .interrupted {
+                try? child.log.close()
+                if child.process.terminationStatus == CellInvocation.schedulerSkippedExitCode
+                    && child.process.terminationReason == .exit {
+                    // Another runner claimed it after this one queued it.
+                    summary.skipped += 1
+                    output("skipped  \(child.cell.id)  \(label)  (\(skipNote(child.cell.id)))", false)
+                } else if store.status(child.cell.id) == .interrupted {
                     summary.interrupted += 1
                     output("INTERRUPTED \(child.cell.id)  \(label)  (runs again on the next dpop run)", false)
                 } else if child.process.terminationStatus == 0 && store.status(child.cell.id) == .completed {
@@ -97,7 +125,10 @@ public final class LocalScheduler {
                 } else {
                     summary.failed += 1
                     summary.failedCells.append(child.cell.id)
-                    output("FAILED  \(child.cell.id)  \(label)  exit \(child.process.terminationStatus); log: \(store.logFile(child.cell.id).path)", false)
+                    let reason = (store.record(child.cell.id).flatMap { $0.status == .failed ? $0.error : nil }
+                                  ?? lastError(in: store.logFile(child.cell.id)))
+                        .map { ": " + ($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? ""
+                    output("FAILED  \(child.cell.id)  \(label)  exit \(child.process.terminationStatus)\(reason); log: \(store.logFile(child.cell.id).path)", false)
                     if options.failFast {
                         stop = true
                         queue.removeAll()
@@ -106,7 +137,7 @@ public final class LocalScheduler {
                 }
             }
             running = still
-            let finished = summary.completed + summary.failed
+            let finished = summary.completed + summary.failed + summary.skipped - initiallySkipped
             let mean = durations.isEmpty ? nil : durations.reduce(0, +) / Double(durations.count)
             let eta = mean.map { $0 * Double(total - finished) / Double(jobs) }
             var status = "[\(finished)/\(total)] \(summary.completed) completed, \(summary.failed) failed, \(running.count) running"
@@ -121,22 +152,30 @@ public final class LocalScheduler {
     }
 
     private func launch(_ cell: GridCell, threads: Int) throws -> Child {
-        let log = store.logFile(cell.id)
-        // append: a re-run (resume, --retry-failed, --force) keeps the earlier attempts' output above its own
-        if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        handle.write(Data("==== \(ISO8601DateFormatter().string(from: Date())) dpop run --cell \(cell.id)\n".utf8))
+        // O_APPEND: a re-run (resume, --retry-failed, --force) keeps the earlier attempts' output above
+        // its own, and a second runner's child writing the same log never overwrites this one's lines.
+        let log = try FileWrite.Appender(store.logFile(cell.id))
+        try log.write(Data("==== \(ISO8601DateFormatter().string(from: Date())) dpop run --cell \(cell.id)\n".utf8))
+        let handle = FileHandle(fileDescriptor: log.descriptor, closeOnDealloc: false)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = CellInvocation(specPath: specPath, overrides: overrides, cellID: cell.id, resultsRoot: resultsRoot.path, threads: threads,
-                                     retryFailed: options.retryFailed, force: options.force).arguments
+                                     retryFailed: options.retryFailed, force: options.force,
+                                     skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: getpid()).arguments
         p.standardOutput = handle
         p.standardError = handle
         try p.run()
-        return Child(cell: cell, process: p, started: Date())
+        return Child(cell: cell, process: p, started: Date(), log: log)
+    }
+
+    /// Why a child skipped its cell, from the store now: who runs it, or what it already is.
+    private func skipNote(_ id: String) -> String {
+        switch store.status(id) {
+        case .running: "running in another process" + (CellLock.read(store.lockFile(id)).map { ": \($0.owner)" } ?? "")
+        case .completed: "completed by another runner"
+        case .failed: "failed in another runner"
+        case .interrupted, .pending: "claimed by another runner"
+        }
     }
 
     /// `axis=value …` of a cell's varying values.
@@ -146,6 +185,16 @@ public final class LocalScheduler {
 
     static func duration(_ s: Double) -> String {
         s < 90 ? String(format: "%.0fs", s) : s < 5400 ? String(format: "%.1fm", s / 60) : String(format: "%.1fh", s / 3600)
+    }
+
+    /// The last "Error: …" line the child wrote (when it could not even record its failure), without the prefix.
+    private func lastError(in url: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: "\n").last { $0.hasPrefix("Error: ") }.map { String($0.dropFirst("Error: ".count)) }
     }
 
     private func lastLine(of url: URL) -> String {

@@ -42,7 +42,11 @@ public struct ResultsStore: Sendable {
         if !fm.fileExists(atPath: revision.path) {
             try AtomicFile.write(Data(specText.utf8), to: revision)
         }
-        try AtomicFile.write(Data(specText.utf8), to: root.appendingPathComponent("spec.yaml"))
+        // Each cell's child process prepares too: leave an unchanged spec.yaml alone (no write to fail on a full disk).
+        let latest = root.appendingPathComponent("spec.yaml")
+        if fm.contents(atPath: latest.path) != Data(specText.utf8) {
+            try AtomicFile.write(Data(specText.utf8), to: latest)
+        }
         return sha
     }
 
@@ -65,17 +69,28 @@ public struct ResultsStore: Sendable {
     public func recordFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("run.json") }
     public func metricsFile(_ id: String) -> URL { runDirectory(id).appendingPathComponent("metrics.jsonl") }
 
-    /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read.
+    /// `runs/<id>/run.json` decoded; nil when there is none, a decoding error when it cannot be read,
+    /// and `RecordMismatch` when it is another cell's record (a folder copied by hand): counting it as
+    /// this cell's result would report one run twice and this cell as done.
     private func readRecord(_ id: String) throws -> RunRecord? {
         guard let data = FileManager.default.contents(atPath: recordFile(id).path) else { return nil }
-        return try JSONDecoder().decode(RunRecord.self, from: data)
+        let record = try JSONDecoder().decode(RunRecord.self, from: data)
+        guard record.id == id else { throw RecordMismatch(folder: id, recorded: record.id) }
+        return record
+    }
+
+    /// A run.json whose id is not its folder's.
+    struct RecordMismatch: Error, CustomStringConvertible {
+        let folder: String
+        let recorded: String
+        var description: String { "it is the record of cell \(recorded), not of \(folder)" }
     }
 
     /// Writes `record` as `run.json` into a cell's work folder (sorted keys, indented).
     public func write(_ record: RunRecord, into workDirectory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try encoder.encode(record).write(to: workDirectory.appendingPathComponent("run.json"))
+        try FileWrite.data(try encoder.encode(record), to: workDirectory.appendingPathComponent("run.json"))
     }
 
     /// `runs/<id>/metrics.jsonl`: one eval record per line, in step order; empty when there is none.
@@ -157,6 +172,26 @@ public struct ResultsStore: Sendable {
         return .pending
     }
 
+    /// Why cell `id` is skipped as running when no one can verify its lock (another host, no Slurm
+    /// job), with how to clear it; nil for any other cell.
+    public func unverifiableLockNote(_ id: String, specPath: String) -> String? {
+        guard let lock = CellLock.read(lockFile(id)), lock.isUnverifiable else { return nil }
+        return "cell \(id) is locked by \(lock.owner), another host without a Slurm job: dpop cannot tell whether it still runs; "
+            + "if it does not, clear it with `dpop run \(specPath) --break-lock \(id)`"
+    }
+
+    /// Whether `dpop run` leaves a cell alone: a running one always, a completed one unless `force`,
+    /// a failed one unless `retryFailed` or it failed on a full disk (`RunRecord.transientFailure`);
+    /// pending and interrupted cells run. `record` is the cell's run.json, if any.
+    public static func skips(_ status: CellStatus, record: RunRecord?, retryFailed: Bool, force: Bool) -> Bool {
+        switch status {
+        case .running: true
+        case .completed: !force
+        case .failed: !retryFailed && record?.transientFailure != true
+        case .interrupted, .pending: false
+        }
+    }
+
     /// Where earlier attempts of a cell are kept: `attempts/<id>/<n>/`.
     public func attemptsDirectory(_ id: String) -> URL { root.appendingPathComponent("attempts").appendingPathComponent(id) }
 
@@ -194,7 +229,11 @@ public struct ResultsStore: Sendable {
     public func makeWorkDirectory(_ id: String) throws -> URL {
         let url = runsDirectory.appendingPathComponent(".work-\(id)-\(getpid())")
         try? FileManager.default.removeItem(at: url)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw FileWrite.diskFullOrSelf(error)
+        }
         return url
     }
 

@@ -39,4 +39,7 @@ public struct RunRecord: Codable, Sendable {
     public var stoppedAtStep: Int?
     /// Command-line overrides the cell's spec was run with (absent when none).
     public var overrides: [String]?
+    /// True when a failed cell failed because of the machine (the results disk was full), not its
+    /// settings: the next `dpop run` runs it again without `--retry-failed`.
+    public var transientFailure: Bool?
 }

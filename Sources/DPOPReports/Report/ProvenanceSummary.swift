@@ -50,19 +50,21 @@ public struct ProvenanceSummary: Sendable {
         withoutProvenance = runs.filter { $0.provenance == nil }.count
     }
 
-    /// Template context: `commits`, `dirty`, `hosts`, `dates`, `hasDirty`.
-    func view() -> [String: Any] {
+    /// Template context: `commits`, `dirty`, `hosts`, `dates`, `hasDirty`. `text` escapes what the
+    /// runs recorded (branch names, labels, file names, hosts) for templates that do not escape it
+    /// themselves: the Markdown report passes `TextFormat.markdownCell`.
+    func view(text: (String) -> String = { $0 }) -> [String: Any] {
         [
             "commits": commits.map { c -> [String: Any] in
-                ["commit": c.commit == "none" ? "none (not a git repository)" : String(c.commit.prefix(12)), "full": c.commit,
-                 "branch": c.branch ?? "—", "runs": c.runs, "dirtyRuns": c.dirtyRuns]
+                ["commit": c.commit == "none" ? "none (not a git repository)" : text(String(c.commit.prefix(12))), "full": text(c.commit),
+                 "branch": c.branch.map(text) ?? "—", "runs": c.runs, "dirtyRuns": c.dirtyRuns]
             },
             "dirty": dirty.map { d -> [String: Any] in
-                ["cell": d.cell, "label": d.label, "commit": d.commit,
-                 "files": d.changedFiles.isEmpty ? "(not recorded)" : d.changedFiles.joined(separator: ", ")]
+                ["cell": text(d.cell), "label": text(d.label), "commit": text(d.commit),
+                 "files": d.changedFiles.isEmpty ? "(not recorded)" : d.changedFiles.map(text).joined(separator: ", ")]
             },
             "hasDirty": !dirty.isEmpty,
-            "hosts": hosts.map { "\($0.host) (\($0.runs))" }.joined(separator: ", "),
+            "hosts": hosts.map { "\(text($0.host)) (\($0.runs))" }.joined(separator: ", "),
             "dates": [firstStarted, lastFinished].compactMap { $0 }.joined(separator: " … "),
             "withoutProvenance": withoutProvenance,
         ]

@@ -20,7 +20,7 @@ public struct Report {
             comparison = ComparisonRenderer(comparison: try PairedComparison.build(results, options: options), templates: templates)
         }
         let (figures, figureNotes) = ReportFigures.build(results)
-        let provenance = ProvenanceSummary(results).view()
+        let provenanceSummary = ProvenanceSummary(results)
 
         let unfinished = results.runs.filter { $0.status != .completed }.map { r -> [String: Any] in
             ["cell": r.id, "status": r.status.rawValue,
@@ -31,7 +31,7 @@ public struct Report {
         var common: [String: Any] = [
             "title": results.name,
             "statusLine": results.statusLine,
-            "provenance": provenance,
+            "provenance": provenanceSummary.view(),
             "unfinished": unfinished,
             "hasUnfinished": !unfinished.isEmpty,
             "figureNotes": figureNotes,
@@ -55,6 +55,7 @@ public struct Report {
         mdContext["figures"] = figures.map { f -> [String: Any] in
             ["id": f.id, "title": f.title, "caption": TextFormat.markdownCell(f.caption), "path": "\(figureDirectory)/\(f.id).svg"]
         }
+        mdContext["provenance"] = provenanceSummary.view(text: TextFormat.markdownCell)
         mdContext["unfinished"] = unfinished.map { $0.mapValues { v in (v as? String).map(TextFormat.markdownCell) ?? v } }
         if let s = results.specText {
             mdContext["specText"] = s.hasSuffix("\n") ? String(s.dropLast()) : s

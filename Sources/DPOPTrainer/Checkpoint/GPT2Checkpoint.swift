@@ -42,17 +42,23 @@ public enum GPT2Checkpoint {
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).tmp-\(getpid())")
         try? fm.removeItem(at: staging)
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        let tensors = GPT2TensorMap.entries(for: model.layout).map {
-            NamedTensor(name: $0.name, shape: $0.checkpointShape, values: GPT2TensorMap.export($0, from: model.parameters))
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            let tensors = GPT2TensorMap.entries(for: model.layout).map {
+                NamedTensor(name: $0.name, shape: $0.checkpointShape, values: GPT2TensorMap.export($0, from: model.parameters))
+            }
+            let weights = try SafeTensors.encode(tensors, metadata: ["format": "pt", "writer": "dpop"])
+            try FileWrite.data(weights, to: staging.appendingPathComponent(weightsFile))
+            let json = try JSONSerialization.data(withJSONObject: configJSON(for: model.config, extra: extraConfig),
+                                                  options: [.prettyPrinted, .sortedKeys])
+            try FileWrite.data(json, to: staging.appendingPathComponent(configFile))
+            if fm.fileExists(atPath: directory.path) { try fm.removeItem(at: directory) }
+            try fm.moveItem(at: staging, to: directory)
+        } catch {
+            // A full disk must not leave a half-written staging folder behind.
+            try? fm.removeItem(at: staging)
+            throw FileWrite.diskFullOrSelf(error)
         }
-        let weights = try SafeTensors.encode(tensors, metadata: ["format": "pt", "writer": "dpop"])
-        try weights.write(to: staging.appendingPathComponent(weightsFile))
-        let json = try JSONSerialization.data(withJSONObject: configJSON(for: model.config, extra: extraConfig),
-                                              options: [.prettyPrinted, .sortedKeys])
-        try json.write(to: staging.appendingPathComponent(configFile))
-        if fm.fileExists(atPath: directory.path) { try fm.removeItem(at: directory) }
-        try fm.moveItem(at: staging, to: directory)
     }
 
     /// Reads the model shape from `config.json`, checking what dpop's kernels require.

@@ -104,14 +104,11 @@ public final class PreferenceRun {
         policy.copyParameters(from: reference)
         let evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
                                             answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs)
-        var metricsFile: FileHandle?
+        var metricsFile: FileWrite.Appender?
         if let outDirectory {
             try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
-            let url = outDirectory.appendingPathComponent("metrics.jsonl")
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            metricsFile = try FileHandle(forWritingTo: url)
+            metricsFile = try FileWrite.Appender(outDirectory.appendingPathComponent("metrics.jsonl"), truncate: true)
         }
-        defer { try? metricsFile?.close() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
@@ -121,10 +118,11 @@ public final class PreferenceRun {
             if let metricsFile {
                 var line = try encoder.encode(record)
                 line.append(0x0A)
-                try metricsFile.write(contentsOf: line)
+                try metricsFile.write(line)
             }
             self.onEval(record)
         }, onStep: onStep)
+        try metricsFile?.close()
 
         if let outDirectory {
             let summary = RunSummary(config: config, trainPairs: train.count, evalPairs: eval.count,

@@ -8,7 +8,7 @@ public enum AtomicFile {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try data.write(to: temp)
+            try FileWrite.data(data, to: temp)
             if rename(temp.path, url.path) != 0 {
                 throw DPOPError.io(path: url.path, message: "rename failed: \(String(cString: strerror(errno)))")
             }
