@@ -48,7 +48,9 @@ import Testing
         // At h = 0, DPO is log 2 whatever β.
         let tie = PairLogProbs(pc: -5, pr: -5, rc: -5, rr: -5, nc: 3, nr: 3)
         #expect(abs(single(.init(kind: .dpo, beta: 7), tie).loss - 0.6931471805599453) < 1e-15)
-        #expect(Set(PreferenceLossKind.allCases.map(\.rawValue)).count == 11)
+        #expect(Set(PreferenceLossKind.allCases.map(\.rawValue)).count == 24)
+        #expect(PreferenceLossKind.named("sigmoid") == .dpo && PreferenceLossKind.named("dpo") == .dpo)
+        #expect(PreferenceLossKind.named("sigmoidd") == nil)
         #expect(PreferenceLossKind(rawValue: "kto_pair") == .ktoPair)
     }
 
