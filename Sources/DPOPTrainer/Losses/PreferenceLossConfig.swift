@@ -80,7 +80,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
                 guard epsilon.isFinite, setting.range.contains(epsilon) else {
                     let why = kind == .robust ? " (it divides by 1 - 2ε)"
                         : kind == .exoPair ? " (it takes log ε and log(1 - ε); TRL silently uses 1e-3 for 0)" : ""
-                    throw SettingError.outOfRange(setting.key, value: String(epsilon),
+                    // 0 as a spec writes it, not 0.0.
+                    let text = epsilon == epsilon.rounded() && abs(epsilon) < 1e15 ? String(Int(epsilon)) : String(epsilon)
+                    throw SettingError.outOfRange(setting.key, value: text,
                                       requirement: "\(setting.requirement(for: epsilon)) for the \(kind.rawValue) loss\(why)",
                                       related: [kindKey])
                 }
