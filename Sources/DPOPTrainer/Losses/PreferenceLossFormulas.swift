@@ -1,12 +1,15 @@
 import Foundation
 
-// The loss formulas of DESIGN.md §1 with their exact gradients with respect to the policy
+// The loss formulas of the README's loss table with their exact gradients with respect to the policy
 // log-probs pc and pr. The reference log-probs rc, rr are frozen, so they get no gradient.
+// Each loss is a function of the whole batch returning its mean and per-pair gradients, so a weighted
+// combination of losses is the weighted sum of these results.
 extension PreferenceLossConfig {
     /// Mean loss over `pairs` and, per pair, its loss term, ∂(mean loss)/∂pc and ∂/∂pr, and implicit rewards.
     ///
     /// The batch loss is the mean of the pair terms, so each gradient already carries the 1/N.
-    /// `kto_pair` is the exception to "each pair on its own": its reference points
+    /// `kto_pair`, `aot` and `aot_unpaired` are the exceptions to "each pair on its own": AOT sorts the
+    /// log-ratios across the batch (`sortedLossAndGradients`), and `kto_pair`'s reference points
     /// z_w = max(0, mean Δw) and z_l = max(0, mean Δl) are batch means, and they are treated as
     /// constants (no gradient flows through them), as the KTO paper and TRL's KTO trainer do with
     /// their KL estimate. `kto_pair`'s pair term is the sum of both brackets, so it is twice

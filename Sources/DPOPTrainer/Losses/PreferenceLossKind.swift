@@ -73,13 +73,4 @@ public enum PreferenceLossKind: String, CaseIterable, Codable, Sendable {
         default: return true
         }
     }
-
-    /// Whether a pair's term depends on the other pairs of the batch (`kto_pair`'s reference points,
-    /// `aot`'s sorting), so that scoring a pair alone differs from scoring it in a batch.
-    public var couplesBatch: Bool {
-        switch self {
-        case .ktoPair, .aot, .aotUnpaired: return true
-        default: return false
-        }
-    }
 }
