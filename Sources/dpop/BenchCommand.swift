@@ -47,8 +47,8 @@ struct BenchCommand: ParsableCommand {
     /// The preference loss to time, or nil for an SFT step.
     func lossConfig() throws -> PreferenceLossConfig? {
         if loss == "sft" { return nil }
-        guard let kind = PreferenceLossKind(rawValue: loss) else {
-            throw ValidationError("--loss must be sft or one of \(PreferenceLossKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(loss)'")
+        guard let kind = PreferenceLossKind.named(loss) else {
+            throw ValidationError("--loss must be sft or one of \(PreferenceLossKind.allNames.joined(separator: ", ")), got '\(loss)'")
         }
         let config = PreferenceLossConfig(kind: kind, beta: beta, lambda: lambdaValue)
         try Self.flags.validating { try config.validate() }

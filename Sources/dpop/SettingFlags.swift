@@ -20,6 +20,7 @@ struct SettingFlags {
         PreferenceLossConfig.Settings.beta.key: "beta", PreferenceLossConfig.Settings.lambda.key: "lambda",
         PreferenceLossConfig.Settings.epsilon.key: "epsilon", PreferenceLossConfig.Settings.gamma.key: "gamma",
         PreferenceLossConfig.Settings.alpha.key: "alpha", PreferenceLossConfig.Settings.kind.key: "loss",
+        PreferenceLossConfig.Settings.tau.key: "tau", PreferenceLossConfig.Settings.shift.key: "shift",
     ])
 
     static func + (a: SettingFlags, b: SettingFlags) -> SettingFlags {

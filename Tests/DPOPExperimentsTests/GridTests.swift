@@ -75,6 +75,26 @@ import Testing
         #expect(cells[0].config.loss.lambda == 50)
     }
 
+    @Test func sigmoidIsDPOAndTauSplitsOnlyDiscoPOP() throws {
+        let cells = try SpecFixtures.parse("""
+        name: x
+        grid:
+          loss: [sigmoid, discopop, dpo_shift]
+          tau: [0.05, 0.2]
+          shift: [0.5, 0.75]
+        """).cells()
+        // sigmoid is read as dpo (listing both is "lists dpo twice"; the label keeps the spelling);
+        // τ splits only discopop, λ_s only dpo_shift.
+        #expect(cells.map(\.label) == ["loss=sigmoid tau=- shift=-", "loss=discopop tau=0.05 shift=-", "loss=discopop tau=0.2 shift=-",
+                                       "loss=dpo_shift tau=- shift=0.5", "loss=dpo_shift tau=- shift=0.75"])
+        #expect(cells[0].config.loss.kind == .dpo, "labels keep the spelling, the configuration is dpo's")
+        #expect(cells[2].config.loss.tau == 0.2 && cells[3].config.loss.shift == 0.5)
+        // A cell at the defaults hashes the same bytes as before τ and λ_s existed.
+        let json = String(decoding: cells[0].config.canonicalJSON(), as: UTF8.self)
+        #expect(!json.contains("tau") && !json.contains("shift"))
+        #expect(String(decoding: cells[2].config.canonicalJSON(), as: UTF8.self).contains(#""tau":0.2"#))
+    }
+
     @Test func whenOnAMissingAxis() {
         let d = SpecFixtures.diagnostics("""
         name: x

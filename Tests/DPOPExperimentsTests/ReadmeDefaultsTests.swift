@@ -47,6 +47,24 @@ import Yams
         #expect(checked == SpecKey.all.filter { $0.defaultValue != nil }.count)
     }
 
+    /// The loss table under "### Losses" has one row per loss, in the order of `PreferenceLossKind`, with its
+    /// parameters' defaults as the code has them.
+    @Test func theLossTableHasEveryLoss() throws {
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let heading = try #require(text.range(of: "### Losses\n"))
+        let end = try #require(text.range(of: "\n### ", range: heading.upperBound..<text.endIndex))
+        let rows = text[heading.upperBound..<end.lowerBound].split(separator: "\n").filter { $0.hasPrefix("| `") }
+            .dropFirst()  // the header row
+        let names = rows.map { row in row.dropFirst(3).prefix { $0 != "`" } }.map(String.init)
+        #expect(names == PreferenceLossKind.allCases.map(\.rawValue))
+        let discopop = try #require(rows.first { $0.hasPrefix("| `discopop`") })
+        #expect(discopop.contains("τ (\(PreferenceLossConfig.Settings.tau.defaultValue))"))
+        let shift = try #require(rows.first { $0.hasPrefix("| `dpo_shift`") })
+        #expect(shift.contains("`shift` (\(PreferenceLossConfig.Settings.shift.defaultValue))"))
+        let dpop = try #require(rows.first { $0.hasPrefix("| `dpop`") })
+        #expect(dpop.contains("λ (\(Int(PreferenceLossConfig.Settings.lambda.defaultValue)))"))
+    }
+
     @Test func theStructsAndTheSpecStartFromTheSameDefaults() throws {
         let cell = try #require(try SpecFixtures.parse("name: tiny").cells().first)
         #expect(cell.config.sft == SFTConfig())

@@ -198,6 +198,17 @@ import Testing
           loss: [cdpo, robust]
           epsilon: [0.1, 0.7]
         """) == ["4:18 loss.epsilon must be in [0, 0.5) for the robust loss (it divides by 1 - 2ε), got 0.7"])
+        // exo_pair takes log ε, so ε = 0 (fine for cdpo) is refused for it; τ and λ_s are checked where used.
+        #expect(located("""
+        name: x
+        grid:
+          loss: [cdpo, exo_pair]
+          epsilon: [0, 0.1]
+        """) == ["4:13 loss.epsilon must be in (0, 1) for the exo_pair loss (it takes log ε and log(1 - ε); TRL silently uses 1e-3 for 0), got 0"])
+        #expect(located("name: x\nloss: {type: discopop, tau: 2}\n") == ["2:29 loss.tau must be in (0, 1], got 2"])
+        #expect(located("name: x\nloss: {type: dpo_shift, shift: 1.5}\n") == ["2:32 loss.shift must be in [0, 1], got 1.5"])
+        // Like λ, a τ outside its range is refused whatever the loss.
+        #expect(located("name: x\nloss: {type: dpo, tau: 2}\n") == ["2:24 loss.tau must be in (0, 1], got 2"])
         // A λ below 0 is wrong whatever the loss.
         #expect(located("name: x\nloss: {type: dpo, lambda: -1}\n") == ["2:27 loss.lambda must be in [0, 1000000], got -1"])
     }

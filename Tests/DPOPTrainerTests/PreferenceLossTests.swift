@@ -48,7 +48,9 @@ import Testing
         // At h = 0, DPO is log 2 whatever β.
         let tie = PairLogProbs(pc: -5, pr: -5, rc: -5, rr: -5, nc: 3, nr: 3)
         #expect(abs(single(.init(kind: .dpo, beta: 7), tie).loss - 0.6931471805599453) < 1e-15)
-        #expect(Set(PreferenceLossKind.allCases.map(\.rawValue)).count == 11)
+        #expect(Set(PreferenceLossKind.allCases.map(\.rawValue)).count == 24)
+        #expect(PreferenceLossKind.named("sigmoid") == .dpo && PreferenceLossKind.named("dpo") == .dpo)
+        #expect(PreferenceLossKind.named("sigmoidd") == nil)
         #expect(PreferenceLossKind(rawValue: "kto_pair") == .ktoPair)
     }
 
@@ -82,8 +84,12 @@ import Testing
             case .dpop:
                 return [.init(kind: k, beta: 0.3, lambda: 5, placement: .inside),
                         .init(kind: k, beta: 0.3, lambda: 5, placement: .outside)]
-            case .cdpo, .robust:
+            case .cdpo, .robust, .exoPair:
                 return [.init(kind: k, beta: 0.3, epsilon: 0.2)]
+            case .discopop:
+                return [.init(kind: k, beta: 0.3, tau: 0.05), .init(kind: k, beta: 0.3, tau: 1)]
+            case .dpoShift:
+                return [.init(kind: k, beta: 0.3, shift: 0.6)]
             default:
                 return [.init(kind: k, beta: 0.3, alpha: 0.7)]
             }
@@ -203,6 +209,14 @@ import Testing
             (.init(kind: .simpo, gamma: -1), "gamma"),
             (.init(kind: .orpo, alpha: .infinity), "alpha"),
             (.init(kind: .rpo, alpha: -0.5), "alpha"),
+            (.init(kind: .exoPair, epsilon: 0), "epsilon"),
+            (.init(kind: .exoPair, epsilon: 1), "epsilon"),
+            (.init(kind: .discopop, tau: 0), "tau"),
+            (.init(kind: .discopop, tau: 1.5), "tau"),
+            (.init(kind: .discopop, tau: .nan), "tau"),
+            (.init(kind: .dpoShift, shift: -0.1), "shift"),
+            (.init(kind: .dpoShift, shift: 1.01), "shift"),
+            (.init(kind: .calDPO, beta: 0), "beta"),
         ]
         for (c, name) in bad {
             do {
@@ -220,9 +234,52 @@ import Testing
         // Parameters a kind does not read are not checked, and the defaults are valid for every kind.
         #expect(throws: Never.self) { try PreferenceLossConfig(kind: .sft, beta: -1).validate() }
         #expect(throws: Never.self) { try PreferenceLossConfig(kind: .cdpo, epsilon: 1).validate() }
+        #expect(throws: Never.self) { try PreferenceLossConfig(kind: .dpo, tau: -1, shift: 7).validate() }
+        #expect(throws: Never.self) { try PreferenceLossConfig(kind: .discopop, tau: 1).validate() }
         for k in PreferenceLossKind.allCases {
             #expect(throws: Never.self) { try PreferenceLossConfig(kind: k).validate() }
         }
+    }
+
+    @Test func encodingAtTheDefaultsIsUnchangedByTauAndShift() throws {
+        // The bytes every cell id before τ and λ_s hashed; a loss at their defaults must still encode to them.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(PreferenceLossConfig(kind: .dpop)), as: UTF8.self)
+        #expect(text == #"{"alpha":1,"beta":0.1,"epsilon":0.1,"gamma":0.5,"kind":"dpop","lambda":50,"placement":"inside"}"#)
+        let shifted = PreferenceLossConfig(kind: .dpoShift, shift: 0.5)
+        #expect(try JSONDecoder().decode(PreferenceLossConfig.self, from: encoder.encode(shifted)) == shifted)
+        // sigmoid decodes as dpo (TRL's name for it); an unknown name is an error naming the losses.
+        #expect(try JSONDecoder().decode(PreferenceLossConfig.self, from: Data(#"{"kind":"sigmoid"}"#.utf8)).kind == .dpo)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(PreferenceLossConfig.self, from: Data(#"{"kind":"sigmod"}"#.utf8)) }
+    }
+
+    @Test func aotSortsAcrossTheBatch() {
+        let aot = PreferenceLossConfig(kind: .aot, beta: 0.3)
+        let unpaired = PreferenceLossConfig(kind: .aotUnpaired, beta: 0.3)
+        let dpo = PreferenceLossConfig(kind: .dpo, beta: 0.3)
+        // Alone a pair sorts to itself: both are DPO.
+        #expect(single(aot, up) == single(dpo, up) && single(unpaired, down) == single(dpo, down))
+        // In a batch, aot compares the k-th smallest policy log-ratio with the k-th smallest reference one.
+        let batch = [up, down]  // pc − pr: 2, 3.5; rc − rr: 0.5, 0.5
+        let r = aot.lossAndGradients(batch)
+        #expect(abs(r.loss - (sp(-0.3 * (2 - 0.5)) + sp(-0.3 * (3.5 - 0.5))) / 2) < 1e-12)
+        // Swapping which pair has which reference log-ratios does not change aot (it compares distributions) …
+        let a = PairLogProbs(pc: -1, pr: -4, rc: 0, rr: -1, nc: 2, nr: 2)   // x = 3, y = 1
+        let b = PairLogProbs(pc: -2, pr: -3, rc: 0, rr: -2, nc: 2, nr: 2)   // x = 1, y = 2
+        let a2 = PairLogProbs(pc: -1, pr: -4, rc: 0, rr: -2, nc: 2, nr: 2)  // x = 3, y = 2
+        let b2 = PairLogProbs(pc: -2, pr: -3, rc: 0, rr: -1, nc: 2, nr: 2)  // x = 1, y = 1
+        #expect(abs(aot.lossAndGradients([a, b]).loss - aot.lossAndGradients([a2, b2]).loss) < 1e-15)
+        // … but does change DPO, which compares each pair with its own reference.
+        #expect(abs(dpo.lossAndGradients([a, b]).loss - dpo.lossAndGradients([a2, b2]).loss) > 1e-3)
+        // aot_unpaired pairs the k-th smallest Δw with the k-th smallest Δl: with Δw = (3, −1) and Δl = (−2, 0),
+        // rank 0 is Δw of pair 1 against Δl of pair 0, so pair 0's dpr comes from pair 1's chosen side.
+        let c = PairLogProbs(pc: 3, pr: -2, rc: 0, rr: 0, nc: 1, nr: 1)
+        let d = PairLogProbs(pc: -1, pr: 0, rc: 0, rr: 0, nc: 1, nr: 1)
+        let u = unpaired.lossAndGradients([c, d])
+        let g0 = -0.3 * sig(-0.3 * (-1 - -2)) / 2, g1 = -0.3 * sig(-0.3 * (3 - 0)) / 2
+        #expect(abs(u.grads[1].dpc - g0) < 1e-15 && abs(u.grads[0].dpr + g0) < 1e-15)
+        #expect(abs(u.grads[0].dpc - g1) < 1e-15 && abs(u.grads[1].dpr + g1) < 1e-15)
     }
 
     @Test func usedParametersAndCoding() throws {

@@ -1,3 +1,4 @@
+import DPOPTrainer
 import Testing
 @testable import dpop
 
@@ -8,6 +9,15 @@ import Testing
         let outcome = CommandLineHarness.parse([name, "--help"])
         #expect(outcome.exitCode == 0)
         #expect(outcome.message.contains("dpop \(name)"), "\(outcome.message)")
+    }
+
+    @Test func trainHelpListsEveryLossName() {
+        let outcome = CommandLineHarness.parse(["train", "--help"])
+        #expect(outcome.exitCode == 0)
+        // The help text wraps, so look for each name in the text with line breaks and indentation removed.
+        let text = outcome.message.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for name in PreferenceLossKind.allNames { #expect(text.contains(name), "\(name) missing from dpop train --help") }
+        for flag in ["--tau", "--shift"] { #expect(text.contains(flag)) }
     }
 
     @Test func theRootHelpListsEveryCommand() {

@@ -33,12 +33,15 @@ import Testing
             f(train, "task-eval-pairs", [zero]), f(train, "eval-fraction"), f(train, "beta"), f(train, "lambda", [zero]),
             f(train + ["--loss", "cdpo"], "epsilon", [zero]), f(train + ["--loss", "simpo"], "gamma", [zero]),
             f(train + ["--loss", "orpo"], "alpha", [zero]), f(train, "seed", seed), f(train, "threads"),
+            f(train + ["--loss", "exo_pair"], "epsilon"), f(train + ["--loss", "discopop"], "tau"),
+            f(train + ["--loss", "dpo_shift"], "shift", [zero]),
         ] + shape.map { f(train, $0) } + [
             f(sft, "steps"), f(sft, "batch"), f(sft, "lr"), f(sft, "warmup", [zero]), f(sft, "weight-decay", [zero]),
             f(sft, "seed", seed), f(sft, "log-every", [absurdInteger]), f(sft, "threads"),
         ] + shape.map { f(sft, $0) } + [
             f(score, "beta"), f(score, "lambda", [zero]), f(score + ["--loss", "cdpo"], "epsilon", [zero]),
             f(score + ["--loss", "simpo"], "gamma", [zero]), f(score + ["--loss", "orpo"], "alpha", [zero]),
+            f(score + ["--loss", "discopop"], "tau"), f(score + ["--loss", "dpo_shift"], "shift", [zero]),
         ] + ["embedding", "layers", "heads", "batch", "prompt-length", "completion-length", "steps", "threads"].map { f(bench, $0) }
           + [f(bench, "warmup", [zero]), f(bench + ["--loss", "dpop"], "beta"), f(bench + ["--loss", "dpop"], "lambda", [zero])]
     }()

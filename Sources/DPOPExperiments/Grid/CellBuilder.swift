@@ -161,10 +161,11 @@ struct CellBuilder {
                                           taskEvalPairs: int("train.task_eval_pairs"))
 
         // Loss.
-        let kind = PreferenceLossKind(rawValue: string("loss.type")) ?? PreferenceLossConfig.Settings.kind.defaultValue
+        let kind = PreferenceLossKind.named(string("loss.type")) ?? PreferenceLossConfig.Settings.kind.defaultValue
         var loss = PreferenceLossConfig(kind: kind, beta: double("loss.beta"), lambda: double("loss.lambda"),
                                         placement: DPOPPlacement(rawValue: string("loss.placement")) ?? .inside,
-                                        epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"))
+                                        epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"),
+                                        tau: double("loss.tau"), shift: double("loss.shift"))
         check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
         let used = loss.usedParameters
@@ -175,6 +176,8 @@ struct CellBuilder {
         if !used.contains(.epsilon) { loss.epsilon = defaults.epsilon }
         if !used.contains(.gamma) { loss.gamma = defaults.gamma }
         if !used.contains(.alpha) { loss.alpha = defaults.alpha }
+        if !used.contains(.tau) { loss.tau = defaults.tau }
+        if !used.contains(.shift) { loss.shift = defaults.shift }
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue

@@ -96,7 +96,7 @@ struct GridExpander {
             let holds = axis.conditions.allSatisfy { c in current(c.key).map { c.values.contains($0) } ?? false }
             if !holds { assigned[axis.key.path] = nil }
         }
-        let kind = current(SpecKey.axis(named: "loss.type")!)?.stringValue.flatMap(PreferenceLossKind.init(rawValue:)) ?? .dpop
+        let kind = current(SpecKey.axis(named: "loss.type")!)?.stringValue.flatMap(PreferenceLossKind.named) ?? .dpop
         let readsFile = current(SpecKey.axis(named: "data.path")!) != nil
         for rule in document.excludes {
             let matches = rule.entries.allSatisfy { entry in

@@ -122,10 +122,12 @@ struct SpecKey: Sendable {
             SpecKey(Loss.beta, short: "beta"),
             SpecKey(Loss.lambda, short: "lambda"),
             SpecKey(Loss.placement, short: "placement"),
-            // cdpo allows ε up to 1; robust's tighter [0, 0.5) depends on the loss and is checked per cell.
+            // cdpo allows ε up to 1; robust's [0, 0.5) and exo_pair's (0, 1) depend on the loss and are checked per cell.
             SpecKey(Loss.epsilon, short: "epsilon"),
             SpecKey(Loss.gamma, short: "gamma"),
             SpecKey(Loss.alpha, short: "alpha"),
+            SpecKey(Loss.tau, short: "tau"),
+            SpecKey(Loss.shift, short: "shift"),
         ]
     }()
 

@@ -546,12 +546,13 @@ struct SpecReader {
             }
             return LocatedValue(.bool(v), text: text, at: at)
         case .lossKind:
-            guard PreferenceLossKind(rawValue: text) != nil else {
-                let names = PreferenceLossKind.allCases.map(\.rawValue)
+            guard let kind = PreferenceLossKind.named(text) else {
+                let names = PreferenceLossKind.allNames
                 log.error("unknown loss '\(text)'", at: at, hint: Suggestion.hintOrList(for: text, among: names, what: "losses"))
                 return nil
             }
-            return LocatedValue(.string(text), at: at)
+            // An alias (sigmoid) is stored as the loss it names, so conditions, excludes and labels see one name.
+            return LocatedValue(.string(kind.rawValue), text: text, at: at)
         case .corruption:
             return corruption(text, at: at, what: what)
         case .file:

@@ -8,12 +8,16 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     public var lambda: Double
     /// Whether DPOP's penalty sits inside or outside the log-sigmoid.
     public var placement: DPOPPlacement
-    /// ε: label-noise rate of `cdpo` (in [0, 1]) and `robust` (in [0, 0.5)).
+    /// ε: label-noise rate of `cdpo` (in [0, 1]) and `robust` (in [0, 0.5)); EXO's smoothing ε (in (0, 1)).
     public var epsilon: Double
     /// γ: SimPO's target reward margin.
     public var gamma: Double
     /// α: weight of ORPO's odds-ratio term and of RPO's chosen NLL term.
     public var alpha: Double
+    /// τ: temperature of DiscoPOP's switch between its logistic and exponential parts.
+    public var tau: Double
+    /// λ_s: DPO-Shift's fixed weight on the rejected log-ratio.
+    public var shift: Double
 
     /// The loss settings as a spec names them (`loss.*`), with their defaults (λ = 50 as in the DPOP paper)
     /// and ranges; β, λ, γ and α stop at 10⁶, beyond which the float32 gradients overflow or nothing trains.
@@ -29,6 +33,12 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             lower: 0, lowerInclusive: true, upper: 0.5, upperInclusive: false))
         public static let gamma = Setting<Double>("loss.gamma", default: 0.5, .closed(0, 1e6))
         public static let alpha = Setting<Double>("loss.alpha", default: 1.0, .closed(0, 1e6))
+        /// exo_pair takes log ε and log(1 − ε), so its ε is in (0, 1).
+        public static let exoEpsilon = Setting<Double>("loss.epsilon", default: 0.1, .open(0, 1))
+        /// TRL's `discopop_tau` default; above 1 the exponential part grows without bound as the margin falls.
+        public static let tau = Setting<Double>("loss.tau", default: 0.05, .aboveUpTo(0, 1))
+        /// DPO-Shift's λ_s; 1 is DPO, below 1 the rejected log-ratio counts less (the paper uses 0.5...0.95).
+        public static let shift = Setting<Double>("loss.shift", default: 0.75, .closed(0, 1))
     }
 
     /// Creates a loss configuration with `Settings`' defaults for what is not given.
@@ -39,7 +49,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         placement: DPOPPlacement = Settings.placement.defaultValue,
         epsilon: Double = Settings.epsilon.defaultValue,
         gamma: Double = Settings.gamma.defaultValue,
-        alpha: Double = Settings.alpha.defaultValue
+        alpha: Double = Settings.alpha.defaultValue,
+        tau: Double = Settings.tau.defaultValue,
+        shift: Double = Settings.shift.defaultValue
     ) {
         self.kind = kind
         self.beta = beta
@@ -48,6 +60,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.epsilon = epsilon
         self.gamma = gamma
         self.alpha = alpha
+        self.tau = tau
+        self.shift = shift
     }
 
     /// The fields `kind` reads.
@@ -62,21 +76,41 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             if used.contains(.beta) { try Settings.beta.check(beta) }
             if used.contains(.lambda) { try Settings.lambda.check(lambda) }
             if used.contains(.epsilon) {
-                let setting = kind == .robust ? Settings.robustEpsilon : Settings.epsilon
+                let setting = kind == .robust ? Settings.robustEpsilon : kind == .exoPair ? Settings.exoEpsilon : Settings.epsilon
                 guard epsilon.isFinite, setting.range.contains(epsilon) else {
-                    let why = kind == .robust ? " (it divides by 1 - 2ε)" : ""
-                    throw SettingError.outOfRange(setting.key, value: String(epsilon),
+                    let why = kind == .robust ? " (it divides by 1 - 2ε)"
+                        : kind == .exoPair ? " (it takes log ε and log(1 - ε); TRL silently uses 1e-3 for 0)" : ""
+                    // 0 as a spec writes it, not 0.0.
+                    let text = epsilon == epsilon.rounded() && abs(epsilon) < 1e15 ? String(Int(epsilon)) : String(epsilon)
+                    throw SettingError.outOfRange(setting.key, value: text,
                                       requirement: "\(setting.requirement(for: epsilon)) for the \(kind.rawValue) loss\(why)",
                                       related: [kindKey])
                 }
             }
             if used.contains(.gamma) { try Settings.gamma.check(gamma) }
             if used.contains(.alpha) { try Settings.alpha.check(alpha) }
+            if used.contains(.tau) { try Settings.tau.check(tau) }
+            if used.contains(.shift) { try Settings.shift.check(shift) }
         }
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, beta, lambda, placement, epsilon, gamma, alpha
+        case kind, beta, lambda, placement, epsilon, gamma, alpha, tau, shift
+    }
+
+    /// Encodes every field, except that `tau` and `shift` (added later) are left out at their defaults,
+    /// so configurations written before them, and the cell ids hashed from them, stay the same.
+    public func encode(to encoder: Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(beta, forKey: .beta)
+        try c.encode(lambda, forKey: .lambda)
+        try c.encode(placement, forKey: .placement)
+        try c.encode(epsilon, forKey: .epsilon)
+        try c.encode(gamma, forKey: .gamma)
+        try c.encode(alpha, forKey: .alpha)
+        if tau != Settings.tau.defaultValue { try c.encode(tau, forKey: .tau) }
+        if shift != Settings.shift.defaultValue { try c.encode(shift, forKey: .shift) }
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
@@ -90,5 +124,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? defaults.epsilon
         gamma = try c.decodeIfPresent(Double.self, forKey: .gamma) ?? defaults.gamma
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? defaults.alpha
+        tau = try c.decodeIfPresent(Double.self, forKey: .tau) ?? defaults.tau
+        shift = try c.decodeIfPresent(Double.self, forKey: .shift) ?? defaults.shift
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 
-// The loss formulas of DESIGN.md §1 with their exact gradients with respect to the policy
+// The loss formulas of the README's loss table with their exact gradients with respect to the policy
 // log-probs pc and pr. The reference log-probs rc, rr are frozen, so they get no gradient.
+// Each loss is a function of the whole batch returning its mean and per-pair gradients, so a weighted
+// combination of losses is the weighted sum of these results.
 extension PreferenceLossConfig {
     /// Mean loss over `pairs` and, per pair, its loss term, ∂(mean loss)/∂pc and ∂/∂pr, and implicit rewards.
     ///
     /// The batch loss is the mean of the pair terms, so each gradient already carries the 1/N.
-    /// `kto_pair` is the exception to "each pair on its own": its reference points
+    /// `kto_pair`, `aot` and `aot_unpaired` are the exceptions to "each pair on its own": AOT sorts the
+    /// log-ratios across the batch (`sortedLossAndGradients`), and `kto_pair`'s reference points
     /// z_w = max(0, mean Δw) and z_l = max(0, mean Δl) are batch means, and they are treated as
     /// constants (no gradient flows through them), as the KTO paper and TRL's KTO trainer do with
     /// their KL estimate. `kto_pair`'s pair term is the sum of both brackets, so it is twice
@@ -14,6 +17,7 @@ extension PreferenceLossConfig {
     /// Completion lengths must be at least 1.
     public func lossAndGradients(_ pairs: [PairLogProbs]) -> (loss: Double, grads: [PairLossGradient]) {
         guard !pairs.isEmpty else { return (0, []) }
+        if kind == .aot || kind == .aotUnpaired { return sortedLossAndGradients(pairs) }
         let n = Double(pairs.count)
         var zw = 0.0
         var zl = 0.0
@@ -36,18 +40,24 @@ extension PreferenceLossConfig {
 
     /// Implicit rewards of a pair as reported in `rewards/chosen` and `rewards/rejected`.
     ///
-    /// Losses with a reference use β·Δw and β·Δl, except DPOP, whose chosen reward carries its
-    /// penalty: β(Δw − λ·max(0, −Δw)). Reference-free losses use the per-token policy log-prob:
-    /// `simpo` β·ℓ̄ (its margin is the difference of these), `orpo` and `sft` plain ℓ̄.
+    /// Losses with a reference use β·Δw and β·Δl (TRL's rewards), except where the loss compares other
+    /// quantities, so that `rewards/margins` is what the loss pushes apart: DPOP's chosen reward carries its
+    /// penalty, β(Δw − λ·max(0, −Δw)); DPO-Shift's rejected reward is β·λ_s·Δl; `sigmoid_norm` uses the
+    /// per-token log-ratios β·Δw/|y_w| and β·Δl/|y_l|. Reference-free losses use the per-token policy
+    /// log-prob: `simpo` β·ℓ̄ (its margin is the difference of these), `orpo`, `sft` and `simper` plain ℓ̄.
     public func implicitRewards(_ p: PairLogProbs) -> (chosen: Double, rejected: Double) {
         let dw = p.chosenDelta
         let dl = p.rejectedDelta
         switch kind {
         case .dpop:
             return (beta * (dw - lambda * max(0, -dw)), beta * dl)
+        case .dpoShift:
+            return (beta * dw, beta * shift * dl)
+        case .sigmoidNorm:
+            return (beta * dw / Double(p.nc), beta * dl / Double(p.nr))
         case .simpo:
             return (beta * p.chosenMeanLogProb, beta * p.rejectedMeanLogProb)
-        case .orpo, .sft:
+        case .orpo, .sft, .simper:
             return (p.chosenMeanLogProb, p.rejectedMeanLogProb)
         default:
             return (beta * dw, beta * dl)
@@ -158,6 +168,88 @@ extension PreferenceLossConfig {
             loss = -p.pc / nc
             dpc = -1 / nc
             dpr = 0
+
+        case .aot, .aotUnpaired:
+            // A pair alone sorts to itself, so both are DPO; a batch goes through `sortedLossAndGradients`.
+            (loss, dpc, dpr) = Self.dpo(beta: beta, h: h)
+
+        case .exoPair:
+            // σ(x)(log σ(x) − log(1−ε)) + σ(−x)(log σ(−x) − log ε), x = βh; its slope is
+            // σ(x)σ(−x)·(x − log(1−ε) + log ε), since log σ(x) − log σ(−x) = x.
+            let x = beta * h
+            let a = log1p(-epsilon), b = log(epsilon)
+            let sx = StableMath.sigmoid(x), sm = StableMath.sigmoid(-x)
+            loss = sx * (StableMath.logSigmoid(x) - a) + sm * (StableMath.logSigmoid(-x) - b)
+            let dLdh = beta * sx * sm * (x - a + b)
+            dpc = dLdh
+            dpr = -dLdh
+
+        case .ncaPair:
+            let u = beta * dw, v = beta * dl
+            loss = StableMath.softplus(-u) + 0.5 * StableMath.softplus(u) + 0.5 * StableMath.softplus(v)
+            dpc = beta * (-StableMath.sigmoid(-u) + 0.5 * StableMath.sigmoid(u))
+            dpr = beta * 0.5 * StableMath.sigmoid(v)
+
+        case .bcoPair:
+            let u = beta * dw, v = beta * dl
+            loss = StableMath.softplus(-u) + StableMath.softplus(v)
+            dpc = -beta * StableMath.sigmoid(-u)
+            dpr = beta * StableMath.sigmoid(v)
+
+        case .sppoHard:
+            let a = dw - 0.5 / beta, b = dl + 0.5 / beta
+            loss = a * a + b * b
+            dpc = 2 * a
+            dpr = 2 * b
+
+        case .apoZero:
+            // [1 − σ(βΔw)] + σ(βΔl), with 1 − σ(x) written σ(−x).
+            let u = beta * dw, v = beta * dl
+            loss = StableMath.sigmoid(-u) + StableMath.sigmoid(v)
+            dpc = -beta * StableMath.sigmoid(u) * StableMath.sigmoid(-u)
+            dpr = beta * StableMath.sigmoid(v) * StableMath.sigmoid(-v)
+
+        case .apoDown:
+            // σ(βΔw) + [1 − σ(βh)].
+            let u = beta * dw, x = beta * h
+            loss = StableMath.sigmoid(u) + StableMath.sigmoid(-x)
+            let dx = -beta * StableMath.sigmoid(x) * StableMath.sigmoid(-x)
+            dpc = beta * StableMath.sigmoid(u) * StableMath.sigmoid(-u) + dx
+            dpr = -dx
+
+        case .discopop:
+            (loss, dpc, dpr) = Self.discopop(x: beta * h, tau: tau)
+            dpc *= beta
+            dpr *= beta
+
+        case .sigmoidNorm:
+            let hbar = dw / nc - dl / nr
+            loss = StableMath.softplus(-beta * hbar)
+            let dLdh = -beta * StableMath.sigmoid(-beta * hbar)
+            dpc = dLdh / nc
+            dpr = -dLdh / nr
+
+        case .calDPO:
+            // The authors' code: DPO at β = 1 plus half the squared distances of Δw and Δl from ±1/(2β).
+            let c = 1 / (2 * beta)
+            loss = StableMath.softplus(-h) + 0.5 * ((dw - c) * (dw - c) + (dl + c) * (dl + c))
+            let s = StableMath.sigmoid(-h)
+            dpc = -s + (dw - c)
+            dpr = s + (dl + c)
+
+        case .dpoShift:
+            let u = beta * (dw - shift * dl)
+            loss = StableMath.softplus(-u)
+            let s = StableMath.sigmoid(-u)
+            dpc = -beta * s
+            dpr = beta * shift * s
+
+        case .simper:
+            // A log-prob cannot exceed 0; above it (rounding) value and slope are taken at 0, as ORPO does.
+            let ew = exp(min(p.chosenMeanLogProb, 0)), el = exp(min(p.rejectedMeanLogProb, 0))
+            loss = el - ew
+            dpc = -ew / nc
+            dpr = el / nr
         }
 
         let rewards = implicitRewards(p)
@@ -168,6 +260,22 @@ extension PreferenceLossConfig {
     private static func dpo(beta: Double, h: Double) -> (Double, Double, Double) {
         let dLdh = -beta * StableMath.sigmoid(-beta * h)
         return (StableMath.softplus(-beta * h), dLdh, -dLdh)
+    }
+
+    /// DiscoPOP's loss at x = βh and its derivative in x (returned twice, as ∂/∂x and −∂/∂x, for the
+    /// caller to scale): softplus(−x)(1 − m) + e^{−x}m with m = σ(x/τ).
+    ///
+    /// e^{−x}m is evaluated as exp(−x + log σ(x/τ)): for τ ≤ 1 that exponent is at most 0, where e^{−x}
+    /// alone would overflow as x → −∞.
+    private static func discopop(x: Double, tau: Double) -> (Double, Double, Double) {
+        let m = StableMath.sigmoid(x / tau)
+        let sp = StableMath.softplus(-x)
+        let expPart = exp(-x + StableMath.logSigmoid(x / tau))
+        // m' = σ(x/τ)σ(−x/τ)/τ, so e^{−x}m' = e^{−x}m·σ(−x/τ)/τ.
+        let dm = m * StableMath.sigmoid(-x / tau) / tau
+        let value = sp * (1 - m) + expPart
+        let slope = -StableMath.sigmoid(-x) * (1 - m) - sp * dm - expPart + expPart * StableMath.sigmoid(-x / tau) / tau
+        return (value, slope, -slope)
     }
 
     /// Largest per-token log-prob ORPO evaluates: at ℓ̄ = 0 the probability is 1 and the odds are infinite.

@@ -1,4 +1,4 @@
 /// A hyperparameter field of `PreferenceLossConfig`; raw values are the names specs use (`loss.beta`).
 public enum PreferenceLossParameter: String, CaseIterable, Sendable {
-    case beta, lambda, placement, epsilon, gamma, alpha
+    case beta, lambda, placement, epsilon, gamma, alpha, tau, shift
 }
