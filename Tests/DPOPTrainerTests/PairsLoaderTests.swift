@@ -18,7 +18,7 @@ import Testing
         {"prompt": "Q: 2+2?\\nA:", "chosen": " 4", "rejected": " 5", "id": 17, "mode": "step", "tags": ["a", 1.50], "extra": null}
 
            \t
-        {"rejected":"b","chosen":"a","prompt":"","id":"x-1","nested":{"k":true}}\r
+        {"rejected":"b","chosen":"a","prompt":"q","id":"x-1","nested":{"k":true}}\r
         """
         let pairs = try PairsLoader.parse(text, file: "p.jsonl")
         #expect(pairs.count == 2)
@@ -27,7 +27,7 @@ import Testing
         #expect(pairs[0].metadata == ["id": "17", "mode": "step", "tags": "[\"a\",1.50]", "extra": "null"])
         #expect(pairs[1].id == "x-1")
         #expect(pairs[1].metadata["nested"] == "{\"k\":true}")
-        #expect(pairs[1].prompt.isEmpty)
+        #expect(pairs[1].prompt == "q")  // an empty prompt is an error now: EmptyPromptRuleTests
     }
 
     @Test func tokenisationContract() {
@@ -116,7 +116,7 @@ import Testing
         let pairs = [
             PreferencePair(prompt: "Q: \"quote\" \\ back\n\t/ é 😀 \u{01}", chosen: " a", rejected: " b",
                            metadata: ["id": "7", "mode": "step"]),
-            PreferencePair(prompt: "", chosen: "x", rejected: "y"),
+            PreferencePair(prompt: "p", chosen: "x", rejected: "y"),
         ]
         let text = pairs.map(\.jsonLine).joined(separator: "\n") + "\n"
         #expect(try PairsLoader.parse(text, file: "r") == pairs)
@@ -152,4 +152,31 @@ import Testing
     }
 
     static let goldenHash: UInt64 = 16_706_737_477_437_031_541
+}
+
+/// One empty-prompt rule for pairs files and SFT corpora (an empty prompt used to load as a pair whose
+/// first completion token went unscored), and one strict JSON parser for both.
+@Suite struct EmptyPromptRuleTests {
+    @Test func aPairsFileWithAnEmptyPromptNamesTheLine() {
+        let text = #"{"prompt": "p", "chosen": "a", "rejected": "b"}"# + "\n" + #"{"prompt": "", "chosen": "a", "rejected": "b"}"#
+        do {
+            _ = try PairsLoader.parse(text, file: "e.jsonl")
+            Issue.record("an empty prompt must be refused")
+        } catch {
+            #expect("\(error)" == "e.jsonl:2: \(PreferencePair.emptyPromptProblem)")
+        }
+    }
+
+    @Test func anSFTCorpusGivesTheSameMessageAndRefusesRepeatedKeys() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-sft-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try (#"{"prompt": "", "chosen": "a"}"# + "\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: DPOPError.data(file: file.path, line: 1, message: PreferencePair.emptyPromptProblem)) {
+            try SFTCorpus.load(path: file.path, contextLength: 64)
+        }
+        try (#"{"text": "a", "text": "b"}"# + "\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: DPOPError.data(file: file.path, line: 1, message: "key \"text\" appears twice")) {
+            try SFTCorpus.load(path: file.path, contextLength: 64)
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// Keys besides those three become `metadata` (non-string values as their compact JSON text).
 /// Blank lines (empty or whitespace only) are skipped; a UTF-8 byte-order mark and CRLF line ends are
 /// accepted. Every other problem is an error naming the file and line: not JSON, not an object, a
-/// missing, repeated or non-string field, an empty completion, identical completions, or — when
+/// missing, repeated or non-string field, an empty prompt or completion, identical completions, or — when
 /// `maxContext` is given — a prompt plus completion plus end-of-text longer than the model's context.
 /// All lines are checked; up to `maxReportedErrors` problems are reported together in one error.
 public enum PairsLoader {
@@ -111,6 +111,7 @@ public enum PairsLoader {
         if !missing.isEmpty {
             problems.append("missing " + missing.map { "\"\($0)\"" }.joined(separator: ", "))
         }
+        if fields["prompt"] == "" { problems.append(PreferencePair.emptyPromptProblem) }
         for key in ["chosen", "rejected"] where fields[key] == "" {
             problems.append("\"\(key)\" is empty")
         }

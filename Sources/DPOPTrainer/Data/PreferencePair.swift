@@ -64,6 +64,10 @@ public struct PreferencePair: Equatable, Hashable, Sendable {
         return JSONValue.object(members).jsonText
     }
 
+    /// Why a pair's prompt may not be empty: its last token predicts the first completion token, so
+    /// without one that token would go unscored. The one rule, for pairs files and SFT corpora alike.
+    public static let emptyPromptProblem = "\"prompt\" is empty; the first completion token needs a prompt token before it"
+
     /// JSONL text of `pairs`: one `jsonLine` per pair, each ending in a newline.
     public static func jsonl(_ pairs: [PreferencePair]) -> String {
         pairs.map { $0.jsonLine + "\n" }.joined()

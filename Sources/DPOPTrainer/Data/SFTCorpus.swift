@@ -26,18 +26,28 @@ public struct SFTCorpus: Sendable {
             if line.isEmpty { continue }
             let number = index + 1
             func bad(_ message: String) { errors.append(.data(file: path, line: number, message: message)) }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            // The pairs loader's JSON parser: strict, and a repeated key is an error rather than a silent pick.
+            guard let value = try? JSONValue.parse(line), case .object(let members) = value else {
                 bad("not a JSON object")
                 continue
             }
-            if let value = object["text"] {
-                guard let doc = value as? String, !doc.isEmpty else { bad("\"text\" must be a non-empty string"); continue }
+            var object: [String: JSONValue] = [:]
+            if let repeated = members.first(where: { m in object.updateValue(m.value, forKey: m.key) != nil }) {
+                bad("key \"\(repeated.key)\" appears twice")
+                continue
+            }
+            func string(_ key: String) -> String? {
+                if case .string(let s)? = object[key] { return s }
+                return nil
+            }
+            if object["text"] != nil {
+                guard let doc = string("text"), !doc.isEmpty else { bad("\"text\" must be a non-empty string"); continue }
                 corpus.textLines += 1
                 corpus.sequences += windows(ByteTokenizer.encode(doc) + [ByteTokenizer.endOfText], context: contextLength)
             } else if object["prompt"] != nil || object["chosen"] != nil {
-                guard let prompt = object["prompt"] as? String else { bad("\"prompt\" must be a string"); continue }
-                guard let chosen = object["chosen"] as? String else { bad("\"chosen\" must be a string"); continue }
-                if prompt.isEmpty { bad("\"prompt\" is empty; the first completion token needs a context token"); continue }
+                guard let prompt = string("prompt") else { bad("\"prompt\" must be a string"); continue }
+                guard let chosen = string("chosen") else { bad("\"chosen\" must be a string"); continue }
+                if prompt.isEmpty { bad(PreferencePair.emptyPromptProblem); continue }
                 if chosen.isEmpty { bad("\"chosen\" is empty"); continue }
                 let seq = TrainingSequence.promptCompletion(prompt: ByteTokenizer.encode(prompt), completion: ByteTokenizer.encode(chosen))
                 if seq.tokens.count > contextLength {
