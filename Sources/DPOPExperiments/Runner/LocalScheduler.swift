@@ -128,7 +128,7 @@ public final class LocalScheduler {
                     let reason = (store.record(child.cell.id).flatMap { $0.status == .failed ? $0.error : nil }
                                   ?? lastError(in: store.logFile(child.cell.id)))
                         .map { ": " + ($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? ""
-                    output("FAILED  \(child.cell.id)  \(label)  exit \(child.process.terminationStatus)\(reason); log: \(store.logFile(child.cell.id).path)", false)
+                    output("FAILED  \(child.cell.id)  \(label)  \(Self.ending(child.process))\(reason); log: \(store.logFile(child.cell.id).path)", false)
                     if options.failFast {
                         stop = true
                         queue.removeAll()
@@ -176,6 +176,14 @@ public final class LocalScheduler {
         case .failed: "failed in another runner"
         case .interrupted, .pending: "claimed by another runner"
         }
+    }
+
+    /// How a child ended: `exit 1`, or `killed by signal 6 (Aborted)` (a crash or a kill, not an exit code).
+    static func ending(_ process: Process) -> String {
+        let code = process.terminationStatus
+        guard process.terminationReason == .uncaughtSignal else { return "exit \(code)" }
+        let name = strsignal(code).map { String(cString: $0) } ?? "unknown signal"
+        return "killed by signal \(code) (\(name))"
     }
 
     /// `axis=value …` of a cell's varying values.
