@@ -49,11 +49,7 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
             try Settings.steps.check(steps)
             try Settings.warmup.check(warmup)
             try Settings.threads.check(threads)
-            guard embedding % heads == 0 else {
-                throw SettingError(setting: Settings.embedding.key, value: String(embedding),
-                                   problem: "(\(embedding)) must be divisible by \(Settings.heads.key) (\(heads))",
-                                   related: [Settings.heads.key])
-            }
+            try GPTConfig.checkHeadsDivide(embedding, heads, embeddingKey: Settings.embedding.key, headsKey: Settings.heads.key)
         }
         // Two models of 2·batch rows: the policy and the frozen copy that scores the reference.
         let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: promptLength + completionLength,

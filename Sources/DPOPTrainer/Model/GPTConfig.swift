@@ -35,6 +35,15 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Width of one attention head.
     public var headSize: Int { channels / heads }
 
+    /// The attention heads split the width evenly; `embeddingKey`/`headsKey` name the settings as the
+    /// caller's users write them (`model.embedding` in a spec, `bench.embedding` for `dpop bench`).
+    static func checkHeadsDivide(_ channels: Int, _ heads: Int, embeddingKey: String, headsKey: String) throws(SettingError) {
+        guard channels % heads == 0 else {
+            throw SettingError(setting: embeddingKey, value: String(channels),
+                               problem: "(\(channels)) must be divisible by \(headsKey) (\(heads))", related: [headsKey])
+        }
+    }
+
     /// Throws `DPOPError.invalidSetting` for a shape the kernels cannot run with (sizes against memory: `MemoryPlan`).
     public func validate() throws(DPOPError) {
         try DPOPError.checkingSettings { () throws(SettingError) in
@@ -42,11 +51,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
             try Settings.layers.check(layers)
             try Settings.heads.check(heads)
             try Settings.embedding.check(channels)
-            guard channels % heads == 0 else {
-                throw SettingError(setting: Settings.embedding.key, value: String(channels),
-                                   problem: "(\(channels)) must be divisible by \(Settings.heads.key) (\(heads))",
-                                   related: [Settings.heads.key])
-            }
+            try Self.checkHeadsDivide(channels, heads, embeddingKey: Settings.embedding.key, headsKey: Settings.heads.key)
             // A checkpoint's vocabulary; the byte tokenizer's 257 otherwise.
             guard vocabSize >= 1 else {
                 throw SettingError.outOfRange("model.vocabulary", value: String(vocabSize), requirement: "a whole number >= 1")
