@@ -39,7 +39,7 @@ public struct ReferenceCache: Sendable {
             get throws {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                return String(ContentHash.sha256(Array(try encoder.encode(self))).prefix(16))
+                return String(ContentHash.sha256(try encoder.encode(self)).prefix(16))
             }
         }
     }

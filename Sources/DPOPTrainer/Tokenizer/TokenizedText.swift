@@ -31,6 +31,7 @@ public struct TokenizedText: Encodable, Equatable {
     public var jsonLine: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Integers and strings only: JSONEncoder fails on non-finite floats, which this holds none of.
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 }
