@@ -2,14 +2,14 @@ import Foundation
 import Testing
 @testable import DPOPTrainer
 
-/// CHES against the authors' formula computed by transformers on the committed tiny checkpoint
-/// (`scripts/make_ches_fixture.py`), and the properties that make it a likelihood-displacement predictor.
-struct CHESScorerTests {
+/// CHES and gradient entanglement against transformers on the committed tiny checkpoint
+/// (`scripts/make_displacement_fixture.py`), and the properties that make them displacement predictors.
+struct DisplacementDiagnosticsTests {
     struct Fixture: Decodable {
         struct Pair: Decodable {
             var prompt: String, chosen: String, rejected: String
             var chosen_positions: Int, rejected_positions: Int
-            var ches: Double, ches_normalised: Double
+            var ches: Double, ches_normalised: Double, gradient_cosine: Double
         }
         var pairs: [Pair]
     }
@@ -17,7 +17,7 @@ struct CHESScorerTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     @Test func chesEqualsTransformersOnTheTinyCheckpoint() throws {
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("ches_fixture.json")))
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("displacement_fixture.json")))
         let model = try GPT2Checkpoint.loadModel(from: Self.fixtures.appendingPathComponent("gpt2_tiny_checkpoint"), maxBatch: 4)
         let pairs = fixture.pairs.map {
             PreparedPair(PreferencePair(prompt: $0.prompt, chosen: $0.chosen, rejected: $0.rejected), buckets: nil)
@@ -33,6 +33,19 @@ struct CHESScorerTests {
             #expect(abs(scores[i].normalised - expected.ches_normalised) <= 1e-4 * max(1, abs(expected.ches_normalised)),
                     "pair \(i): \(scores[i].normalised) vs \(expected.ches_normalised)")
         }
+    }
+
+    @Test func gradientCosineEqualsAutogradOnTheTinyCheckpoint() throws {
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("displacement_fixture.json")))
+        let model = try GPT2Checkpoint.loadModel(from: Self.fixtures.appendingPathComponent("gpt2_tiny_checkpoint"), maxBatch: 2)
+        let pairs = fixture.pairs.map {
+            PreparedPair(PreferencePair(prompt: $0.prompt, chosen: $0.chosen, rejected: $0.rejected), buckets: nil)
+        }
+        let cosines = GradientEntanglement.cosines(model, pairs)
+        for (i, expected) in fixture.pairs.enumerated() {
+            #expect(abs(cosines[i] - expected.gradient_cosine) <= 1e-4, "pair \(i): \(cosines[i]) vs \(expected.gradient_cosine)")
+        }
+        #expect((0..<model.layout.count).allSatisfy { model.gradients[$0] == 0 }, "the gradients are left zero")
     }
 
     @Test func identicalCompletionsScoreZeroAndAPairScoresTheSameAloneOrInABatch() throws {
