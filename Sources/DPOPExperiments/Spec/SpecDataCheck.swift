@@ -12,21 +12,34 @@ struct SpecDataCheck {
     let log: DiagnosticLog
 
     func check(_ cells: [GridCell]) {
-        var loaded: [ExperimentDataSpec: [PreferencePair]?] = [:]
+        /// A data section's pairs and each pair's (edit distance, normalised), computed once.
+        struct Loaded {
+            var pairs: [PreferencePair]
+            var distances: [PreferencePair: (Int, Double)]
+        }
+        var loaded: [ExperimentDataSpec: Loaded?] = [:]
+        var splits: [String: (train: [PreferencePair], eval: [PreferencePair])] = [:]
         var checked: Set<String> = []
         for cell in cells {
             let c = cell.config
             var source = c.data
             source.evalFraction = 0
             source.buckets = []
-            let pairs: [PreferencePair]
+            let data: Loaded
             if let known = loaded[source] {
                 guard let known else { continue }
-                pairs = known
+                data = known
             } else {
                 do {
-                    pairs = try DatasetLoader.load(c.data, context: c.model.contextLength).0
-                    loaded[source] = pairs
+                    let pairs = try DatasetLoader.load(c.data, context: c.model.contextLength).0
+                    var distances: [PreferencePair: (Int, Double)] = [:]
+                    for p in pairs {
+                        let chosen = p.chosenTokens, rejected = p.rejectedTokens
+                        let d = EditDistance.levenshtein(chosen, rejected)
+                        distances[p] = (d, EditDistance.normalise(d, chosen.count, rejected.count))
+                    }
+                    data = Loaded(pairs: pairs, distances: distances)
+                    loaded[source] = data
                 } catch {
                     loaded[source] = .some(nil)
                     let message = (error as? DPOPError).map(SpecReader.message) ?? "\(error)"
@@ -34,21 +47,22 @@ struct SpecDataCheck {
                     continue
                 }
             }
-            let splitKey = "\(source)|\(c.data.evalFraction)|\(c.seed)|\(c.bucket ?? "")|\(c.data.buckets)"
-            guard checked.insert(splitKey).inserted else { continue }
-            let (train, eval) = pairs.split(evalFraction: c.data.evalFraction, seed: c.seed)
+            let splitKey = "\(source)|\(c.data.evalFraction)|\(c.seed)"
+            guard checked.insert(splitKey + "|\(c.bucket ?? "")|\(c.data.buckets)").inserted else { continue }
+            let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: c.seed)
+            splits[splitKey] = split
+            let (train, eval) = split
             if train.isEmpty || eval.isEmpty {
                 log.error("data.eval_fraction \(SpecValue.double(c.data.evalFraction)) leaves \(train.count) training and \(eval.count) eval pairs "
-                          + "of \(pairs.count) (split with seed \(c.seed)); every cell with it would fail",
+                          + "of \(data.pairs.count) (split with seed \(c.seed)); every cell with it would fail",
                           at: at("data.eval_fraction") ?? document.dataPosition ?? document.rootPosition,
                           hint: eval.isEmpty ? "raise data.eval_fraction, or use more pairs" : "lower data.eval_fraction")
                 continue
             }
             guard let name = c.bucket, let buckets = try? EditDistanceBuckets(parsing: c.data.buckets) else { continue }
             func inBucket(_ p: PreferencePair) -> Bool {
-                let chosen = p.chosenTokens, rejected = p.rejectedTokens
-                let d = EditDistance.levenshtein(chosen, rejected)
-                return buckets.bucket(for: d, normalised: EditDistance.normalise(d, chosen.count, rejected.count)) == name
+                guard let (d, normalised) = data.distances[p] else { return false }
+                return buckets.bucket(for: d, normalised: normalised) == name
             }
             let trainCount = train.filter(inBucket).count, evalCount = eval.filter(inBucket).count
             if trainCount == 0 || evalCount == 0 {
