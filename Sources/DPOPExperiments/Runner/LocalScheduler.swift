@@ -182,10 +182,12 @@ public final class LocalScheduler {
     /// For a child killed by a signal (a crash, the OOM killer, `kill -9`) that left no record of its
     /// attempt: writes the cell's failed `run.json` naming the signal and the child's last output, and
     /// removes the child's work folder and stale lock; returns the record's error. Nil when there is
-    /// nothing to record: the child ended otherwise, published its own record before it died, or another
-    /// runner holds the cell now (the lock is taken first, so this never races a runner that claimed it).
+    /// nothing to record: the child ended otherwise, published its own record before it died, the grid is
+    /// being interrupted, or another runner holds the cell now (the lock is taken first, so this never
+    /// races a runner that claimed it).
     private func recordKilled(_ child: Child) -> String? {
-        guard child.process.terminationReason == .uncaughtSignal, let context = self.spec else { return nil }
+        // While the grid is stopping (SIGINT/SIGTERM/SIGHUP forwarded), a child that died of it stays pending and runs again.
+        guard child.process.terminationReason == .uncaughtSignal, Interruption.requested == nil, let context = self.spec else { return nil }
         let spec = context.spec, specSHA256 = context.sha256
         let id = child.cell.id
         let lock = store.lockFile(id)
