@@ -6,7 +6,7 @@ public enum DatasetLoader {
     /// Generates (arith) or reads (path) the pairs.
     public static func load(_ data: ExperimentDataSpec, context: Int) throws -> ([PreferencePair], String) {
         if let path = data.path {
-            let text = try Data(contentsOf: URL(fileURLWithPath: path))
+            let text = try TextFile.bytes(path, what: "the pairs file")
             return (try PairsLoader.load(path: path, maxContext: context), ContentHash.sha256(text))
         }
         let config = ArithTaskConfig(count: data.pairs, steps: data.steps...data.steps, maxNumber: data.maxNumber,

@@ -14,13 +14,7 @@ public enum PairsLoader {
 
     /// Loads the pairs of the JSONL file at `path`.
     public static func load(path: String, maxContext: Int? = nil) throws -> [PreferencePair] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw DPOPError.io(path: path, message: "cannot read the pairs file: \(reason)")
-        }
+        let data = try TextFile.bytes(path, what: "the pairs file")
         return try parse(Array(data), file: path, maxContext: maxContext)
     }
 
