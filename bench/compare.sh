@@ -2,10 +2,46 @@
 # dpop vs PyTorch eager on the same model, batch and step, measured in one run (same machine, same
 # load), printed as a Markdown table with the ratio. The two sides alternate, ROUNDS times each, and
 # the best median of each side counts, so a burst of load on a shared machine hurts neither side alone.
-# Needs torch (pip) for the PyTorch side.   Usage: bench/compare.sh [DPOP_BINARY] [ROUNDS]
+# Needs torch (pip) for the PyTorch side, transformers for the scoring row of `gpt2`.
+# Usage: bench/compare.sh [DPOP_BINARY] [ROUNDS] [small|gpt2]
+#   small (default): the two small configs, SFT and DPOP steps, as before;
+#   gpt2: a GPT-2-small shape (768 wide, 12 layers, 12 heads, vocabulary 50257; 4 pairs, prompt 128 +
+#         completion 128): a DPO step against PyTorch eager, then forward-only scoring against PyTorch
+#         and transformers' GPT2LMHeadModel, and dpop's peak RSS for the step (/usr/bin/time -v).
 set -euo pipefail
 DPOP=${1:-.build/release/dpop}
 ROUNDS=${2:-2}
+MODE=${3:-small}
+best() { python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps(a if a['tokens_per_s']>=b['tokens_per_s'] else b))" "$1" "$2"; }
+if [ "$MODE" = gpt2 ]; then
+    SHAPE="--embedding 768 --layers 12 --heads 12 --vocab 50257 --batch 4 --prompt-length 128 --completion-length 128 --threads 2"
+    STEPS=${STEPS:-3}
+    rss=$( { /usr/bin/time -v "$DPOP" bench $SHAPE --loss dpo --steps 1 --warmup 0 > /dev/null; } 2>&1 | awk '/Maximum resident/ {print $NF}')
+    echo "dpop DPO step, GPT-2 small shape: peak RSS $((rss / 1024)) MiB"
+    echo "| step | dpop | PyTorch eager | transformers | dpop / PyTorch | dpop / transformers |"
+    echo "|---|---|---|---|---|---|"
+    for what in train score; do
+        best_d='{"tokens_per_s": 0}'; best_p='{"tokens_per_s": 0}'; best_t='{"tokens_per_s": 0}'
+        flags="--loss dpo"; [ $what = score ] && flags="--score"
+        for _ in $(seq "$ROUNDS"); do
+            best_d=$(best "$best_d" "$("$DPOP" bench $SHAPE $flags --steps "$STEPS" --warmup 1 --json | tail -1)")
+            best_p=$(best "$best_p" "$(python3 bench/pytorch_bench.py $SHAPE $flags --steps "$STEPS" --warmup 1 --json | tail -1)")
+            if [ $what = score ]; then
+                best_t=$(best "$best_t" "$(python3 bench/pytorch_bench.py $SHAPE $flags --transformers --steps "$STEPS" --warmup 1 --json | tail -1)")
+            fi
+        done
+        python3 - "$what" "$best_d" "$best_p" "$best_t" <<'PY'
+import json, sys
+what, d, p, t = sys.argv[1], *(json.loads(x) for x in sys.argv[2:])
+unit = (lambda r: f"{r['pairs_per_s']:.2f} pairs/s") if what == "score" else (lambda r: f"{r['tokens_per_s']:.0f} tokens/s")
+tr = f"{unit(t)}" if t["tokens_per_s"] else "—"
+vs_t = f"{d['tokens_per_s'] / t['tokens_per_s']:.2f}×" if t["tokens_per_s"] else "—"
+print(f"| {'DPO step' if what == 'train' else 'scoring (forward only)'} | {unit(d)} | {unit(p)} | {tr} "
+      f"| {d['tokens_per_s'] / p['tokens_per_s']:.2f}× | {vs_t} |")
+PY
+    done
+    exit 0
+fi
 COMMON="--heads 4 --batch 16 --prompt-length 32 --completion-length 32 --steps 20 --warmup 3 --threads 2"
 json_field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 sgemm=0
@@ -21,8 +57,8 @@ for shape in "--embedding 128 --layers 4" "--embedding 256 --layers 6"; do
         for _ in $(seq "$ROUNDS"); do
             d=$("$DPOP" bench $shape $COMMON --loss $loss --json | tail -1)
             p=$(python3 bench/pytorch_bench.py $shape $COMMON --loss $loss --json | tail -1)
-            best_d=$(python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps(a if a['tokens_per_s']>=b['tokens_per_s'] else b))" "$best_d" "$d")
-            best_p=$(python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps(a if a['tokens_per_s']>=b['tokens_per_s'] else b))" "$best_p" "$p")
+            best_d=$(best "$best_d" "$d")
+            best_p=$(best "$best_p" "$p")
         done
         python3 - "$shape" "$loss" "$best_d" "$best_p" "$sgemm" <<'PY'
 import json, sys

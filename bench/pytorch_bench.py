@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """PyTorch baseline for `dpop bench`: same model size, batch shape, loss and optimiser step.
 
-Lean nanoGPT-style GPT-2 (pre-LN, fused qkv, SDPA causal attention, tanh GELU, tied lm_head), vocab 257,
-float32, eager mode. Full step = zero_grad, forward, backward, clip_grad_norm_(1.0), AdamW(3e-4, wd 0.1).
-The last line of output is a JSON summary.
+Lean nanoGPT-style GPT-2 (pre-LN, fused qkv, SDPA causal attention, tanh GELU, tied lm_head), vocab 257
+unless --vocab, float32, eager mode. Full step = zero_grad, forward, backward, clip_grad_norm_(1.0),
+AdamW(3e-4, wd 0.1). --score times forward-only scoring of the 2·batch sequences (torch.no_grad, log_softmax,
+gather), as the reference log-probs are scored; --transformers runs that with transformers' GPT2LMHeadModel
+(random weights, same shape) instead of the lean model. The last line of output is a JSON summary.
 
   python bench/pytorch_bench.py --embedding 128 --layers 4 --heads 4 --batch 16 \
       --prompt-length 32 --completion-length 32 --steps 20 --warmup 3 --threads 2 [--loss dpop] --json
@@ -17,9 +19,6 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-VOCAB = 257
-
 
 class Block(nn.Module):
     def __init__(self, d, h):
@@ -39,12 +38,12 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, d, layers, heads, context):
+    def __init__(self, d, layers, heads, context, vocab):
         super().__init__()
-        self.wte, self.wpe = nn.Embedding(VOCAB, d), nn.Embedding(context, d)
+        self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(context, d)
         self.h = nn.ModuleList(Block(d, heads) for _ in range(layers))
         self.ln_f = nn.LayerNorm(d)
-        self.lm_head = nn.Linear(d, VOCAB, bias=False)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
         self.lm_head.weight = self.wte.weight
         for name, p in self.named_parameters():
             if p.dim() == 2:
@@ -67,13 +66,17 @@ def main():
     ap.add_argument("--embedding", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--vocab", type=int, default=257)
+    ap.add_argument("--context", type=int, default=None, help="position table (default: prompt + completion)")
+    ap.add_argument("--score", action="store_true", help="time forward-only scoring instead of a training step")
+    ap.add_argument("--transformers", action="store_true", help="with --score: transformers' GPT2LMHeadModel")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--prompt-length", type=int, default=32)
     ap.add_argument("--completion-length", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--loss", choices=["sft", "dpop"], default="sft")
+    ap.add_argument("--loss", choices=["sft", "dpo", "dpop"], default="sft")
     ap.add_argument("--beta", type=float, default=0.1)
     ap.add_argument("--lambda", dest="lam", type=float, default=50.0)
     ap.add_argument("--json", action="store_true", help="accepted for parity; the JSON line is always printed")
@@ -83,16 +86,26 @@ def main():
     torch.manual_seed(0)
     P, L = a.prompt_length, a.completion_length
     T = P + L
-    model = GPT(a.embedding, a.layers, a.heads, T)
-    n_params = sum(p.numel() for p in model.parameters())  # tied weight counted once
+    context = a.context or T
+    if a.transformers:
+        from transformers import GPT2Config, GPT2LMHeadModel
+        hf = GPT2LMHeadModel(GPT2Config(vocab_size=a.vocab, n_positions=context, n_embd=a.embedding, n_layer=a.layers,
+                                        n_head=a.heads, activation_function="gelu_new", attn_implementation="sdpa")).eval()
+        model = lambda idx: hf(idx).logits  # noqa: E731
+        n_params = sum(p.numel() for p in hf.parameters())
+    else:
+        model = GPT(a.embedding, a.layers, a.heads, context, a.vocab)
+        n_params = sum(p.numel() for p in model.parameters())  # tied weight counted once
 
-    seqs = torch.randint(0, 256, (2 * a.batch, T + 1))
+    seqs = torch.randint(0, 256, (2 * a.batch, T + 1))  # byte tokens, as dpop bench
     tokens, targets = seqs[:, :-1].contiguous(), seqs[:, 1:].contiguous()
     mask = torch.zeros(2 * a.batch, T)
     mask[:, P - 1:] = 1.0  # as dpop's randomBatch: targets at t + 1 >= prompt (the T + 1 - P tokens after the prompt)
 
+    if a.score:
+        return score(a, model, tokens, targets, mask, n_params, T)
     ref_c = ref_r = None
-    if a.loss == "dpop":
+    if a.loss in ("dpo", "dpop"):
         ref = copy.deepcopy(model).eval()
         with torch.no_grad():
             r = seq_logps(ref, tokens, targets, mask)
@@ -111,7 +124,8 @@ def main():
         else:
             s = seq_logps(model, tokens, targets, mask)
             pc, pr = s[:a.batch], s[a.batch:]
-            z = a.beta * ((pc - ref_c) - (pr - ref_r) - a.lam * F.relu(ref_c - pc))
+            lam = a.lam if a.loss == "dpop" else 0.0  # dpo: no penalty
+            z = a.beta * ((pc - ref_c) - (pr - ref_r) - lam * F.relu(ref_c - pc))
             loss = -F.logsigmoid(z).mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -140,6 +154,29 @@ def main():
                    "threads": a.threads, "seed": 0},
         "beta": a.beta, "lambda": a.lam, "threads": a.threads, "torch_version": torch.__version__,
     }, sort_keys=True))
+
+def score(a, model, tokens, targets, mask, n_params, T):
+    """Forward-only sequence log-probs of the batch's 2·batch sequences, timed per call."""
+    times = []
+    with torch.no_grad():
+        for i in range(a.warmup + a.steps):
+            t0 = time.perf_counter()
+            s = seq_logps(model, tokens, targets, mask)
+            if i >= a.warmup:
+                times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    tokens_per_step = 2 * a.batch * T
+    flops = (6 * n_params * tokens_per_step + 12 * a.layers * a.embedding * T * tokens_per_step) / 3  # as dpop bench --score
+    impl = "transformers" if a.transformers else "pytorch"
+    print(f"{impl} {torch.__version__} score: {med * 1000:.2f} ms median, {a.batch / med:.2f} pairs/s, "
+          f"{tokens_per_step / med:.0f} tokens/s, {n_params} parameters, sum {float(s.sum()):.3f}")
+    print(json.dumps({
+        "impl": impl, "loss": "score", "tokens_per_s": tokens_per_step / med, "pairs_per_s": a.batch / med,
+        "sec_per_step_median": med, "sec_per_step_min": min(times), "parameters": n_params,
+        "flops_per_step": flops, "effective_gflops": flops / med / 1e9, "threads": a.threads,
+        "torch_version": torch.__version__,
+    }, sort_keys=True))
+
 
 if __name__ == "__main__":
     main()

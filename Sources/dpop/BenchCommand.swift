@@ -6,14 +6,20 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time training steps on random byte sequences (batch pairs = 2·batch sequences).",
-        discussion: "With --json the last line is one JSON object: tokens_per_s, sec_per_step_median, parameters, config."
+        abstract: "Time training steps, or scoring, on random byte sequences (batch pairs = 2·batch sequences).",
+        discussion: """
+            A preference --loss times PreferenceTrainer's own step; --score times forward-only scoring of the             batch's chosen and rejected sequences. The memory plan is printed first.
+            With --json the last line is one JSON object: tokens_per_s, pairs_per_s, sec_per_step_median, parameters, config.
+            """
     )
 
     private typealias Defaults = BenchmarkConfig.Settings
     @Option(help: "Width of the residual stream.") var embedding = Defaults.embedding.defaultValue
     @Option(help: "Transformer blocks.") var layers = Defaults.layers.defaultValue
     @Option(help: "Attention heads.") var heads = Defaults.heads.defaultValue
+    @Option(help: "Vocabulary size (the sequences use byte tokens; a larger vocabulary costs the LM head).")
+    var vocab = Defaults.vocab.defaultValue
+    @Option(help: "Context of the model's position table (default: prompt + completion).") var context: Int?
     @Option(help: "Pairs per step (2·batch sequences).") var batch = Defaults.batch.defaultValue
     @Option(help: "Prompt tokens per sequence (not scored).") var promptLength = Defaults.promptLength.defaultValue
     @Option(help: "Completion tokens per sequence (scored).") var completionLength = Defaults.completionLength.defaultValue
@@ -23,12 +29,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Which step to time: sft, or a preference loss (dpo, dpop, …).") var loss: String = "sft"
     @Option(help: "β for preference losses.") var beta = PreferenceLossConfig.Settings.beta.defaultValue
     @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue = PreferenceLossConfig.Settings.lambda.defaultValue
+    @Flag(help: "Time scoring (forward only, no backward) instead of a training step.") var score = false
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
     /// Which flag sets which setting.
     static let flags = SettingFlags([
         Defaults.embedding.key: "embedding", Defaults.layers.key: "layers", Defaults.heads.key: "heads",
+        Defaults.vocab.key: "vocab", Defaults.context.key: "context",
         Defaults.batch.key: "batch", Defaults.promptLength.key: "prompt-length",
         Defaults.completionLength.key: "completion-length", Defaults.steps.key: "steps", Defaults.warmup.key: "warmup",
         Defaults.threads.key: "threads",
@@ -38,6 +46,7 @@ struct BenchCommand: ParsableCommand {
     func benchmarkConfig() throws -> BenchmarkConfig {
         var c = BenchmarkConfig()
         c.embedding = embedding; c.layers = layers; c.heads = heads; c.batch = batch
+        c.vocab = vocab; c.context = context
         c.promptLength = promptLength; c.completionLength = completionLength
         c.steps = steps; c.warmup = warmup; c.threads = threads
         try Self.flags.validating { try c.validate() }
@@ -68,14 +77,20 @@ struct BenchCommand: ParsableCommand {
             sgemmRate = rate
             print(String(format: "sgemm 1024²: %.1f GFLOP/s (%d threads)", rate, threads))
         }
+        for part in c.memoryPlan(training: !score).parts {
+            print("plan: \(part.what): \(part.bytes.map(MemoryPlan.format) ?? "overflow")")
+        }
         let result: BenchmarkResult
-        if let lossConfig = try lossConfig() {
+        if score {
+            result = try TrainingBenchmark.runScoring(c)
+        } else if let lossConfig = try lossConfig() {
             result = try TrainingBenchmark.runPreference(c, loss: lossConfig)
         } else {
             result = try TrainingBenchmark.runSFT(c)
         }
-        print(String(format: "%@ step: %.2f ms median, %.0f tokens/s, %.2f GFLOP/s effective, %d parameters",
-                     result.loss, result.sec_per_step_median * 1000, result.tokens_per_s, result.effective_gflops, result.parameters))
+        print(String(format: "%@ step: %.2f ms median, %.0f tokens/s, %.2f pairs/s, %.2f GFLOP/s effective, %d parameters",
+                     result.loss, result.sec_per_step_median * 1000, result.tokens_per_s, result.pairs_per_s,
+                     result.effective_gflops, result.parameters))
         if let sgemmRate {
             print(String(format: "effective / sgemm rate: %.0f%%", 100 * result.effective_gflops / sgemmRate))
         }

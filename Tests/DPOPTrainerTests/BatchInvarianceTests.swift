@@ -14,8 +14,8 @@ import Testing
     static let config = GPTConfig(vocabSize: 257, contextLength: 96, layers: 1, heads: 2, channels: 64)
 
     /// A small random model whose log-probs are far from uniform (GPT-2's init is nearly uniform).
-    static func model(batch: Int, seed: UInt64 = 11) throws -> GPTModel {
-        let m = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength)
+    static func model(batch: Int, seed: UInt64 = 11, lmHead: LMHeadMode? = nil) throws -> GPTModel {
+        let m = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength, lmHead: lmHead)
         var rng = SplitMix64(seed: seed)
         for i in 0..<m.parameterCount { m.parameters[i] = Float(rng.nextNormal() * 0.1) }
         for slot in [m.layout.ln1w, m.layout.ln2w, m.layout.lnfw] {
@@ -102,10 +102,12 @@ import Testing
 
     /// `SequenceScorer` (reference scoring, evaluation, `dpop score`) gives the same floats whatever
     /// the arena cuts the list into and in whatever order the list comes.
-    @Test func sequenceScorerIsIndependentOfArenaAndOrder() throws {
+    /// Both LM heads: the chunked one cuts its chunks from each sequence's own first scored row.
+    @Test(arguments: [LMHeadMode.wholeBatch, .chunked])
+    func sequenceScorerIsIndependentOfArenaAndOrder(lmHead: LMHeadMode) throws {
         let pairs = try Self.shortPairs + PreferenceTrainingTests.pairs(16).map { PreparedPair($0, buckets: nil) }
         let sequences = pairs.flatMap { [$0.chosen, $0.rejected] }
-        let small = try Self.model(batch: 1), large = try Self.model(batch: 16)
+        let small = try Self.model(batch: 1, lmHead: lmHead), large = try Self.model(batch: 16, lmHead: lmHead)
         let a = SequenceScorer.score(small, sequences, keepTokens: true)
         let b = SequenceScorer.score(large, sequences.reversed(), keepTokens: true)
         #expect(a.sums == Array(b.sums.reversed()))

@@ -42,7 +42,8 @@ import Testing
             f(score, "beta"), f(score, "lambda", [zero]), f(score + ["--loss", "cdpo"], "epsilon", [zero]),
             f(score + ["--loss", "simpo"], "gamma", [zero]), f(score + ["--loss", "orpo"], "alpha", [zero]),
             f(score + ["--loss", "discopop"], "tau"), f(score + ["--loss", "dpo_shift"], "shift", [zero]),
-        ] + ["embedding", "layers", "heads", "batch", "prompt-length", "completion-length", "steps", "threads"].map { f(bench, $0) }
+        ] + ["embedding", "layers", "heads", "vocab", "context", "batch", "prompt-length", "completion-length", "steps", "threads"]
+            .map { f(bench, $0) }
           + [f(bench, "warmup", [zero]), f(bench + ["--loss", "dpop"], "beta"), f(bench + ["--loss", "dpop"], "lambda", [zero])]
     }()
 

@@ -6,6 +6,9 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
     public var embedding = Settings.embedding.defaultValue
     public var layers = Settings.layers.defaultValue
     public var heads = Settings.heads.defaultValue
+    public var vocab = Settings.vocab.defaultValue
+    /// The model's context (position table); nil: prompt + completion.
+    public var context: Int?
     public var batch = Settings.batch.defaultValue
     public var promptLength = Settings.promptLength.defaultValue
     public var completionLength = Settings.completionLength.defaultValue
@@ -19,6 +22,10 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
         public static let embedding = Setting<Int>("bench.embedding", default: 128, .atLeast(1))
         public static let layers = Setting<Int>("bench.layers", default: 4, .atLeast(1))
         public static let heads = Setting<Int>("bench.heads", default: 4, .atLeast(1))
+        public static let vocab = Setting<Int>("bench.vocab", default: ByteTokenizer.vocabularySize, .closed(257, 1e7),
+                                               hint: "the sequences are byte tokens, so the vocabulary holds at least the byte tokenizer's 257")
+        public static let context = Setting<Int>("bench.context", default: 64, .closed(1, 1e9),
+                                                 hint: "at least prompt + completion; without --context it is exactly that")
         public static let batch = Setting<Int>("bench.batch", default: 16, .closed(1, 1e9))
         public static let promptLength = Setting<Int>("bench.prompt_length", default: 32, .closed(1, 1e9))
         public static let completionLength = Setting<Int>("bench.completion_length", default: 32, .closed(1, 1e9))
@@ -32,9 +39,28 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
     /// Tokens one step processes: 2·batch sequences (chosen and rejected) of prompt + completion.
     public var tokensPerStep: Int { 2 * batch * (promptLength + completionLength) }
 
-    /// The model the benchmark builds (context = prompt + completion).
+    /// Positions of one sequence: prompt + completion.
+    public var sequenceLength: Int { promptLength + completionLength }
+
+    /// The model the benchmark builds.
     public var model: GPTConfig {
-        GPTConfig(contextLength: promptLength + completionLength, layers: layers, heads: heads, channels: embedding)
+        GPTConfig(vocabSize: vocab, contextLength: context ?? sequenceLength, layers: layers, heads: heads, channels: embedding)
+    }
+
+    /// What the benchmark allocates: one model of 2·batch rows (the policy, which scores the reference
+    /// log-probs itself before its first step), with AdamW's state when it trains.
+    public func memoryPlan(training: Bool = true) -> MemoryPlan {
+        let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: sequenceLength,
+                                    batchSetting: Settings.batch.key, batchDefault: 2 * Settings.batch.defaultValue,
+                                    optimizer: training)
+        return MemoryPlan(parts: plan.parts.map { part -> MemoryPlan.Part in
+            var part = part
+            if part.setting == Settings.batch.key { part.value = String(batch) } // the flag's value, not the 2·batch rows
+            // The benchmark's shape flags are its own settings.
+            if let own = ["model.layers": Settings.layers.key, "model.embedding": Settings.embedding.key,
+                          "model.context": Settings.promptLength.key][part.setting] { part.setting = own }
+            return part
+        })
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range or a model too large for memory.
@@ -43,6 +69,15 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
             try Settings.embedding.check(embedding)
             try Settings.layers.check(layers)
             try Settings.heads.check(heads)
+            try Settings.vocab.check(vocab)
+            if let context {
+                try Settings.context.check(context)
+                guard context >= sequenceLength else {
+                    throw SettingError(setting: Settings.context.key, value: String(context),
+                                       problem: "(\(context)) must be at least prompt + completion (\(sequenceLength))",
+                                       related: [Settings.promptLength.key, Settings.completionLength.key])
+                }
+            }
             try Settings.batch.check(batch)
             try Settings.promptLength.check(promptLength)
             try Settings.completionLength.check(completionLength)
@@ -51,19 +86,7 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
             try Settings.threads.check(threads)
             try GPTConfig.checkHeadsDivide(embedding, heads, embeddingKey: Settings.embedding.key, headsKey: Settings.heads.key)
         }
-        // Two models of 2·batch rows: the policy and the frozen copy that scores the reference.
-        let plan = MemoryPlan.model(model, maxBatch: 2 * batch, maxSequence: promptLength + completionLength,
-                                    batchSetting: Settings.batch.key, batchDefault: 2 * Settings.batch.defaultValue,
-                                    optimizer: true)
-        let parts = plan.parts.map { part -> MemoryPlan.Part in
-            var part = part
-            if part.setting == Settings.batch.key { part.value = String(batch) } // the flag's value, not the 2·batch rows
-            // The benchmark's shape flags are its own settings.
-            if let own = ["model.layers": Settings.layers.key, "model.embedding": Settings.embedding.key,
-                          "model.context": Settings.promptLength.key][part.setting] { part.setting = own }
-            return part
-        }
-        try MemoryPlan(parts: parts + parts).check()
+        try memoryPlan().check()
     }
 }
 
@@ -72,19 +95,21 @@ public struct BenchmarkResult: Codable, Sendable {
     public var impl = "dpop"
     public var loss: String
     public var tokens_per_s: Double
+    /// Pairs per second (batch pairs per step).
+    public var pairs_per_s: Double
     public var sec_per_step_median: Double
     public var sec_per_step_min: Double
     public var parameters: Int
-    /// 6·params·tokens + attention (12·L·C·T per token), forward and backward.
+    /// 6·params·tokens + attention (12·L·C·T per token), forward and backward; a third of it for scoring.
     public var flops_per_step: Double
     public var effective_gflops: Double
     public var threads: Int
     public var config: BenchmarkConfig
 }
 
-/// Times training steps on random byte sequences (`dpop bench`).
+/// Times training steps, or scoring, on random byte sequences (`dpop bench`).
 public enum TrainingBenchmark {
-    /// The model, batch and step timer both benchmarks share.
+    /// The model, batch and step timer the benchmarks share.
     private struct Setup {
         let model: GPTModel
         let tokens: [Int32], targets: [Int32], mask: [Float]
@@ -93,22 +118,33 @@ public enum TrainingBenchmark {
         init(_ c: BenchmarkConfig) throws {
             try c.validate()
             Parallel.setProcessWorkers(c.threads)  // dpop bench is one benchmark per process
-            T = c.promptLength + c.completionLength
+            T = c.sequenceLength
             rows = 2 * c.batch
             model = try GPTModel(config: c.model, maxBatch: rows, maxSequence: T)
             model.initializeGPT2(seed: c.seed)
             (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
         }
 
-        /// Forward over the batch.
-        func forward(_ m: GPTModel) { m.forward(tokens: tokens, targets: targets, mask: mask, B: rows, T: T) }
+        /// The batch as preference pairs of the same shape: pair k's chosen sequence from row k, its rejected
+        /// one from row batch + k, T positions each, scored where `randomBatch`'s mask is (t + 1 ≥ prompt).
+        func pairs(_ c: BenchmarkConfig) -> [PreparedPair] {
+            // Printable ASCII, one byte token per character (a random byte need not be UTF-8).
+            func text(_ row: Int, _ range: Range<Int>) -> String {
+                String(decoding: range.map { UInt8(32 + tokens[row * T + $0] % 95) }, as: UTF8.self)
+            }
+            return (0..<c.batch).map { k in
+                PreparedPair(PreferencePair(prompt: text(k, 0..<c.promptLength),
+                                            chosen: text(k, c.promptLength..<T),
+                                            rejected: text(c.batch + k, c.promptLength..<T)), buckets: nil)
+            }
+        }
 
         /// Seconds of each timed step (warm-up steps run but are not timed).
-        func time(_ c: BenchmarkConfig, step: () -> Void) -> [Double] {
+        func time(_ c: BenchmarkConfig, step: () throws -> Void) rethrows -> [Double] {
             var times: [Double] = []
             for i in 0..<(c.warmup + c.steps) {
                 let start = DispatchTime.now().uptimeNanoseconds
-                step()
+                try step()
                 if i >= c.warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
             return times
@@ -120,7 +156,7 @@ public enum TrainingBenchmark {
         let s = try Setup(c)
         let optimizer = AdamW(layout: s.model.layout)
         let times = s.time(c) {
-            s.forward(s.model)
+            s.model.forward(tokens: s.tokens, targets: s.targets, mask: s.mask, B: s.rows, T: s.T)
             s.model.zeroGradients()
             s.model.backwardMeanCrossEntropy()
             optimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
@@ -128,44 +164,45 @@ public enum TrainingBenchmark {
         return result(loss: "sft", times: times, model: s.model, config: c)
     }
 
-    /// Median-timed preference steps: reference log-probs precomputed once by a frozen copy, then
-    /// forward of chosen and rejected rows, the loss's sequence gradients, backward, clip, AdamW.
+    /// Median-timed preference steps, `PreferenceTrainer.step` itself: the reference log-probs are scored
+    /// once beforehand by the untrained policy (the reference is a copy of it, so the figures are the
+    /// same and a second model is never allocated), then each step runs forward of chosen and rejected
+    /// rows, the loss's sequence gradients, backward, clip and AdamW.
     public static func runPreference(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> BenchmarkResult {
         let s = try Setup(c)
-        let policy = s.model
-        let reference = try GPTModel(config: policy.config, maxBatch: s.rows, maxSequence: s.T)
-        reference.copyParameters(from: policy)
-        s.forward(reference)
-        let refLogps = (0..<s.rows).map { Double(reference.sequenceLogProbs[$0]) }
-        let optimizer = AdamW(layout: policy.layout)
-        var dseq = [Float](repeating: 0, count: s.rows)
-        let times = s.time(c) {
-            s.forward(policy)
-            let pairs = (0..<c.batch).map { k in
-                PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[c.batch + k]),
-                             rc: refLogps[k], rr: refLogps[c.batch + k], nc: c.completionLength, nr: c.completionLength)
-            }
-            let grads = loss.lossAndGradients(pairs).grads
-            for k in 0..<c.batch {
-                dseq[k] = Float(grads[k].dpc)
-                dseq[c.batch + k] = Float(grads[k].dpr)
-            }
-            policy.zeroGradients()
-            policy.backward(dSequenceLogProbs: dseq)
-            optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: 3e-4)
+        var pairs = s.pairs(c)
+        SequenceScorer.attachReference(s.model, to: &pairs, keepTokens: false)
+        let trainer = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch))
+        var step = 0
+        let times = try s.time(c) {
+            step += 1
+            _ = try trainer.step(pairs, lr: 3e-4, stepNumber: step)
         }
-        return result(loss: loss.kind.rawValue, times: times, model: policy, config: c)
+        return result(loss: loss.kind.rawValue, times: times, model: s.model, config: c)
+    }
+
+    /// Median-timed scoring of the batch's chosen and rejected sequences, forward only, through
+    /// `SequenceScorer` (what reference scoring, evaluation and `dpop score` run).
+    public static func runScoring(_ c: BenchmarkConfig) throws -> BenchmarkResult {
+        let s = try Setup(c)
+        let pairs = s.pairs(c)
+        let sequences = pairs.map(\.chosen) + pairs.map(\.rejected)
+        let times = s.time(c) { _ = SequenceScorer.score(s.model, sequences) }
+        return result(loss: "score", times: times, model: s.model, config: c, forwardOnly: true)
     }
 
     /// Assembles the result record from per-step times.
-    public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig) -> BenchmarkResult {
+    public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig,
+                              forwardOnly: Bool = false) -> BenchmarkResult {
         let sorted = times.sorted()
         let median = sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2]
                                               : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
         let tokens = Double(c.tokensPerStep)
-        let T = Double(c.promptLength + c.completionLength)
-        let flops = 6 * Double(model.parameterCount) * tokens + 12 * Double(c.layers * c.embedding) * T * tokens
-        return BenchmarkResult(loss: loss, tokens_per_s: tokens / median, sec_per_step_median: median,
+        let T = Double(c.sequenceLength)
+        let flops = (6 * Double(model.parameterCount) * tokens + 12 * Double(c.layers * c.embedding) * T * tokens)
+            / (forwardOnly ? 3 : 1)
+        return BenchmarkResult(loss: loss, tokens_per_s: tokens / median, pairs_per_s: Double(c.batch) / median,
+                               sec_per_step_median: median,
                                sec_per_step_min: sorted.first ?? .nan, parameters: model.parameterCount,
                                flops_per_step: flops, effective_gflops: flops / median / 1e9,
                                threads: c.threads, config: c)

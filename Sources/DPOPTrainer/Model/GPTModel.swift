@@ -16,6 +16,8 @@ public final class GPTModel {
     /// Largest batch and sequence length a forward may use.
     public let maxBatch: Int
     public let maxSequence: Int
+    /// How the output layer runs (whole batch, or chunks of scored rows for a large vocabulary).
+    public let lmHead: LMHeadMode
     /// Activations, sized for the largest batch a forward has run (at most `maxBatch`): an arena
     /// sized by a flag rather than by the data tried 230 GB for `--batch 100000` on 50 pairs.
     private var arena: ActivationArena?
@@ -27,10 +29,13 @@ public final class GPTModel {
     private(set) var rows = SequenceRows(B: 1, T: 1)
     private(set) var lastBatch = 0
     private(set) var lastSequence = 0
+    /// Row ranges the chunked head ran on in the last forward.
+    private var headChunks: [Range<Int>] = []
 
     /// Allocates the parameters; the activation arena is allocated by the first forward and again
     /// only when a larger batch comes, so steady-state forwards and backwards allocate nothing large.
-    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int) throws {
+    /// `lmHead` nil picks `LMHeadMode.automatic` for the vocabulary.
+    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int, lmHead: LMHeadMode? = nil) throws {
         try config.validate()
         guard maxSequence >= 1, maxSequence <= config.contextLength else {
             throw DPOPError.invalidConfiguration(
@@ -39,7 +44,9 @@ public final class GPTModel {
         guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
         // Parameters now; activations come with the first forward, sized by the batch it runs (a
         // run's plan, `MemoryPlan.run`, checks those for the batches its pairs make).
-        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxSequence).check()
+        let lmHead = lmHead ?? .automatic(vocabularySize: config.vocabSize)
+        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxSequence, lmHead: lmHead).check()
+        self.lmHead = lmHead
         self.config = config
         layout = ParameterLayout(config: config)
         parameters = .allocate(capacity: layout.count)
@@ -89,8 +96,26 @@ public final class GPTModel {
 
     // MARK: - Outputs of the last forward
 
-    /// Logits of the last forward, (B, T, V) row-major.
-    public var logits: UnsafePointer<Float> { UnsafePointer(acts.logits) }
+    /// Logits of the last forward, (B, T, V) row-major: whole-batch head only (the chunked head keeps
+    /// none; `logits(row:)` works with both).
+    public var logits: UnsafePointer<Float> {
+        precondition(lmHead == .wholeBatch, "a chunked LM head keeps no logits; use logits(row:)")
+        return UnsafePointer(acts.logits)
+    }
+
+    /// The V logits of one row (b·T + t) of the last forward; with the chunked head they are computed
+    /// now, into a buffer the next call or forward overwrites.
+    public func logits(row: Int) -> UnsafePointer<Float> {
+        let V = config.vocabSize, C = config.channels
+        precondition(row >= 0 && row < lastBatch * lastSequence, "row \(row) outside the last forward")
+        switch lmHead {
+        case .wholeBatch:
+            return UnsafePointer(acts.logits + row * V)
+        case .chunked:
+            LMHead.logits(out: acts.headChunks, inp: acts.lnf + row * C, weight: parameters + layout.wte.offset, C: C, V: V)
+            return UnsafePointer(acts.headChunks)
+        }
+    }
     /// Per-sequence summed log-probs of the masked targets of the last forward, (B).
     public var sequenceLogProbs: UnsafePointer<Float> { UnsafePointer(acts.seqLogp) }
     /// Per-token log-probs of the targets of the last forward (0 where masked), (B, T).
@@ -119,7 +144,7 @@ public final class GPTModel {
                      "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(maxSequence))")
         if (arena?.maxBatch ?? 0) < B {
             arena = nil // the old one goes before the new one is allocated
-            arena = ActivationArena(config: config, maxBatch: B, maxSequence: maxSequence)
+            arena = ActivationArena(config: config, maxBatch: B, maxSequence: maxSequence, lmHead: lmHead)
         }
         let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
         let BT = B * T
@@ -145,11 +170,11 @@ public final class GPTModel {
             let ln1 = a.ln1 + l * a.strideBTC, ln1Mean = a.ln1Mean + l * a.strideBT
             let ln1Rstd = a.ln1Rstd + l * a.strideBT
             let qkv = a.qkv + l * 3 * a.strideBTC, atty = a.atty + l * a.strideBTC
-            let att = a.att + l * a.strideAtt, attproj = a.attproj + l * a.strideBTC
+            let att = a.att + l * a.strideAtt, attproj = a.projected
             let residual2 = a.residual2 + l * a.strideBTC, ln2 = a.ln2 + l * a.strideBTC
             let ln2Mean = a.ln2Mean + l * a.strideBT, ln2Rstd = a.ln2Rstd + l * a.strideBT
             let fch = a.fch + l * 4 * a.strideBTC, fchGelu = a.fchGelu + l * 4 * a.strideBTC
-            let fcproj = a.fcproj + l * a.strideBTC, residual3 = a.residual3 + l * a.strideBTC
+            let fcproj = a.projected, residual3 = a.residual3 + l * a.strideBTC
 
             LayerNorm.forward(out: ln1, mean: ln1Mean, rstd: ln1Rstd, inp: residual,
                               weight: p + lay.ln1w.offset + l * C, bias: p + lay.ln1b.offset + l * C, N: BT, C: C)
@@ -171,9 +196,16 @@ public final class GPTModel {
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last,
                           weight: p + lay.lnfw.offset, bias: p + lay.lnfb.offset, N: BT, C: C)
-        Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, rows: rows, C: C, OC: V)
-        CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
-                             targets: a.targets, mask: a.mask, B: B, T: T, V: V)
+        switch lmHead {
+        case .wholeBatch:
+            Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, rows: rows, C: C, OC: V)
+            CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
+                                 targets: a.targets, mask: a.mask, B: B, T: T, V: V)
+        case .chunked:
+            LMHead.chunks(mask: a.mask, rows: rows, V: V, into: &headChunks)
+            LMHead.forward(tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, inp: a.lnf, weight: p + lay.wte.offset,
+                           targets: a.targets, mask: a.mask, chunks: headChunks, buffer: a.headChunks, B: B, T: T, C: C, V: V)
+        }
     }
 
     // MARK: - Backward
@@ -193,10 +225,16 @@ public final class GPTModel {
         let p = parameters, g = gradients, lay = layout, a = acts
         a.dseq.update(from: dSequenceLogProbs, count: B)
 
-        CrossEntropy.backward(accumulate: false, dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
-                              mask: a.mask, B: B, T: T, V: V)
-        Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
-                        weight: p + lay.wte.offset, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: V)
+        switch lmHead {
+        case .wholeBatch:
+            CrossEntropy.backward(accumulate: false, dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
+                                  mask: a.mask, B: B, T: T, V: V)
+            Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.wte.offset, dbias: nil, dout: a.dlogits, inp: a.lnf,
+                            weight: p + lay.wte.offset, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: V)
+        case .chunked:
+            LMHead.backward(dinp: a.dln, dweight: g + lay.wte.offset, dseq: a.dseq, inp: a.lnf, weight: p + lay.wte.offset,
+                            targets: a.targets, mask: a.mask, chunks: headChunks, buffer: a.headChunks, B: B, T: T, C: C, V: V)
+        }
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.backward(accumulateInput: false, dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
                            dout: a.dln, inp: last, weight: p + lay.lnfw.offset, mean: a.lnfMean,

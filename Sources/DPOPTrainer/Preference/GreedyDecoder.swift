@@ -32,7 +32,7 @@ public enum GreedyDecoder {
                         let p = prompts[r].count
                         var generated: [Int32] = []
                         for (j, token) in hints[r].enumerated() {
-                            let best = argmax(model.logits + (i * T + p - 1 + j) * V, V)
+                            let best = argmax(model.logits(row: i * T + p - 1 + j), V)
                             generated.append(best)
                             if best != token || best == ByteTokenizer.endOfText { break }
                         }
@@ -50,7 +50,7 @@ public enum GreedyDecoder {
                 let T = batch.T
                 for (k, i) in active.enumerated() {
                     let last = texts[i].count - 1
-                    let best = argmax(model.logits + (k * T + last) * V, V)
+                    let best = argmax(model.logits(row: k * T + last), V)
                     texts[i].append(best)
                     let generated = texts[i].count - prompts[rows[i]].count
                     if best == ByteTokenizer.endOfText || generated >= maxNewTokens || texts[i].count >= limit + 1 {

@@ -34,23 +34,36 @@ public struct MemoryPlan: Sendable {
         return sum(product(V, C), product(T, C), product(L, sum(product(12, C, C), product(13, C))), product(2, C))
     }
 
-    /// Floats (and 4-byte token ids) of the activation arena for `B` rows of `T` positions; nil on overflow.
-    public static func activationFloats(_ c: GPTConfig, maxBatch B: Int, maxSequence T: Int) -> Int? {
-        let L = c.layers, C = c.channels, V = c.vocabSize, NH = c.heads, W = Parallel.maxWorkers
+    /// Floats of the activation arena's one allocation (`ActivationArena`, tensor by tensor) for `B` rows of
+    /// `T` positions; nil on overflow.
+    public static func activationArenaFloats(_ c: GPTConfig, maxBatch B: Int, maxSequence T: Int, lmHead: LMHeadMode) -> Int? {
+        let L = c.layers, C = c.channels, NH = c.heads, W = Parallel.maxWorkers
+        let whole = lmHead == .wholeBatch
+        let VB = whole ? c.vocabSize : 0 // the (B, T, V) tensors exist for the whole-batch head only
         guard let BT = product(B, T) else { return nil }
-        let widest = max(product(4, C) ?? Int.max, V)
-        let forward = sum(product(BT, sum(product(2, C), product(2, V), 4)), B,
-                          product(L, sum(product(18, BT, C), product(4, BT), product(B, NH, T, T))))
-        let backward = sum(product(14, BT, C), product(BT, V), B, BT, product(W, max(product(2, C) ?? Int.max, product(T, T) ?? Int.max)),
+        let widest = whole ? max(product(4, C) ?? Int.max, c.vocabSize) : product(4, C)
+        // encoded, projected, lnf: 3C; lnf mean and rstd, token log-probs, mask: 4; logits and probs: 2V
+        let forward = sum(product(BT, sum(product(3, C), product(2, VB), 4)), B,
+                          product(L, sum(product(16, BT, C), product(4, BT), product(B, NH, T, T))))
+        let backward = sum(product(14, BT, C), product(BT, VB), B, BT, product(W, max(product(2, C) ?? Int.max, product(T, T) ?? Int.max)),
                            product(W - 1, sum(product(widest, C), widest)))
-        return sum(forward, backward, product(2, BT)) // + tokens and targets
+        return sum(forward, backward)
+    }
+
+    /// Floats (and 4-byte token ids) of everything a forward and backward of `B` rows of `T` positions
+    /// allocate: the arena, the chunked head's logit buffers, tokens and targets; nil on overflow.
+    public static func activationFloats(_ c: GPTConfig, maxBatch B: Int, maxSequence T: Int,
+                                        lmHead: LMHeadMode? = nil) -> Int? {
+        let mode = lmHead ?? .automatic(vocabularySize: c.vocabSize)
+        return sum(activationArenaFloats(c, maxBatch: B, maxSequence: T, lmHead: mode),
+                   mode == .chunked ? LMHead.bufferFloats(V: c.vocabSize) : 0, product(2, B, T)) // + tokens and targets
     }
 
     /// One model: parameters and gradients, activations for `maxBatch` rows, and AdamW's state when trained.
     ///
     /// Each part blames the setting furthest above its default among those that size it.
     public static func model(_ config: GPTConfig, maxBatch: Int, maxSequence: Int, batchSetting: String = "batch",
-                             batchDefault: Int = 1, optimizer: Bool = false) -> MemoryPlan {
+                             batchDefault: Int = 1, optimizer: Bool = false, lmHead: LMHeadMode? = nil) -> MemoryPlan {
         let P = parameterFloats(config)
         typealias S = GPTConfig.Settings
         let shape = [(S.layers, config.layers), (S.context, config.contextLength), (S.embedding, config.channels)]
@@ -63,9 +76,9 @@ public struct MemoryPlan: Sendable {
         }
         var parts = [
             part("parameters and gradients", product(P, 8), shape),
-            part("activations", product(activationFloats(config, maxBatch: maxBatch, maxSequence: maxSequence), 4), rows + shape),
+            part("activations", product(activationFloats(config, maxBatch: maxBatch, maxSequence: maxSequence, lmHead: lmHead), 4), rows + shape),
         ]
-        if optimizer { parts.append(part("AdamW state", product(P, 12), shape)) }
+        if optimizer { parts.append(part("AdamW state", product(P, 8), shape)) } // first and second moments
         return MemoryPlan(parts: parts)
     }
 

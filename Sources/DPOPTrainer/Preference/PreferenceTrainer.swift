@@ -1,5 +1,11 @@
 import Foundation
 
+/// What one optimisation step computed: the loss of its batch and the batch's mean Δw.
+public struct PreferenceStepResult: Sendable {
+    public var loss: Double
+    public var chosenDelta: Double
+}
+
 /// What one preference step reports.
 public struct PreferenceStepReport: Sendable {
     public var step: Int
@@ -16,6 +22,11 @@ public final class PreferenceTrainer {
     public let loss: PreferenceLossConfig
     public let config: PreferenceTrainConfig
     private let optimizer: AdamW
+    // The step's buffers, sized by the first batch and reused.
+    private var batch: SequenceBatch?
+    private var rows: [TrainingSequence] = []
+    private var logps: [PairLogProbs] = []
+    private var dseq: [Float] = []
     /// Asked before every step; a signal number stops training with `DPOPError.interrupted`.
     public var stopRequested: () -> Int32? = { Interruption.requested }
 
@@ -38,12 +49,7 @@ public final class PreferenceTrainer {
         // A batch larger than the split is the whole split: sized by the pairs, not by the flag.
         let B = min(config.batch, train.count)
         precondition(policy.maxBatch >= 2 * B, "policy arena holds \(policy.maxBatch) rows, needs \(2 * B)")
-        var batch = SequenceBatch(maxBatch: 2 * B, maxSequence: policy.maxSequence)
-        var rows: [TrainingSequence] = []
-        rows.reserveCapacity(2 * B)
         var picked = [Int](repeating: 0, count: B)
-        var logps = [PairLogProbs](repeating: PairLogProbs(pc: 0, pr: 0, rc: 0, rr: 0, nc: 1, nr: 1), count: B)
-        var dseq = [Float](repeating: 0, count: 2 * B)
         var records: [EvalRecord] = []
         var lossSinceEval = 0.0, stepsSinceEval = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -55,31 +61,9 @@ public final class PreferenceTrainer {
         for step in 0..<config.steps {
             if let sig = stopRequested() { throw DPOPError.interrupted(stage: "preference", step: step, signal: sig) }
             let stepStart = DispatchTime.now().uptimeNanoseconds
-            rows.removeAll(keepingCapacity: true)
             for k in 0..<B { picked[k] = sampler.next() }
-            for k in 0..<B { rows.append(train[picked[k]].chosen) }
-            for k in 0..<B { rows.append(train[picked[k]].rejected) }
-            batch.fill(rows)
-            batch.forward(policy)
-            var meanDelta = 0.0
-            for k in 0..<B {
-                let p = train[picked[k]]
-                logps[k] = PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
-                                        rc: p.referenceChosen, rr: p.referenceRejected,
-                                        nc: p.chosenLength, nr: p.rejectedLength)
-                meanDelta += logps[k].chosenDelta / Double(B)
-            }
-            let (value, grads) = loss.lossAndGradients(logps)
-            guard value.isFinite else {
-                throw DPOPError.nonFinite(stage: "preference", step: step + 1, what: "\(loss.kind.rawValue) loss", value: value)
-            }
-            for k in 0..<B {
-                dseq[k] = Float(grads[k].dpc)
-                dseq[B + k] = Float(grads[k].dpr)
-            }
-            policy.zeroGradients()
-            policy.backward(dSequenceLogProbs: dseq)
-            optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: schedule.rate(at: step))
+            let result = try self.step(picked.lazy.map { train[$0] }, lr: schedule.rate(at: step), stepNumber: step + 1)
+            let value = result.loss, meanDelta = result.chosenDelta
             lossSinceEval += value
             stepsSinceEval += 1
             onStep(PreferenceStepReport(step: step + 1, loss: value, chosenDelta: meanDelta,
@@ -100,5 +84,40 @@ public final class PreferenceTrainer {
             }
         }
         return records
+    }
+
+    /// One optimisation step on `pairs` (their reference log-probs attached): forward of the chosen rows
+    /// then the rejected rows, the loss's gradients on the four sequence log-probs, backward, clip, AdamW at
+    /// `lr`. `stepNumber` only names the step in the error for a non-finite loss. This is what `train`
+    /// runs every step and what `dpop bench` times.
+    public func step<Pairs: Collection>(_ pairs: Pairs, lr: Float, stepNumber: Int) throws -> PreferenceStepResult
+        where Pairs.Element == PreparedPair {
+        let B = pairs.count
+        precondition(B >= 1 && policy.maxBatch >= 2 * B, "policy arena holds \(policy.maxBatch) rows, needs \(2 * B)")
+        if (batch?.maxBatch ?? 0) < 2 * B { batch = SequenceBatch(maxBatch: 2 * B, maxSequence: policy.maxSequence) }
+        rows.removeAll(keepingCapacity: true)
+        for p in pairs { rows.append(p.chosen) }
+        for p in pairs { rows.append(p.rejected) }
+        batch!.fill(rows)
+        batch!.forward(policy)
+        logps.removeAll(keepingCapacity: true)
+        var meanDelta = 0.0
+        for (k, p) in pairs.enumerated() {
+            logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
+                                      rc: p.referenceChosen, rr: p.referenceRejected,
+                                      nc: p.chosenLength, nr: p.rejectedLength))
+            meanDelta += logps[k].chosenDelta / Double(B)
+        }
+        let (value, grads) = loss.lossAndGradients(logps)
+        guard value.isFinite else {
+            throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.kind.rawValue) loss", value: value)
+        }
+        dseq.removeAll(keepingCapacity: true)
+        for k in 0..<B { dseq.append(Float(grads[k].dpc)) }
+        for k in 0..<B { dseq.append(Float(grads[k].dpr)) }
+        policy.zeroGradients()
+        policy.backward(dSequenceLogProbs: dseq)
+        optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: lr)
+        return PreferenceStepResult(loss: value, chosenDelta: meanDelta)
     }
 }

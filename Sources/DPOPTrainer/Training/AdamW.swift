@@ -25,8 +25,9 @@ public final class AdamW {
     public let config: AdamWConfig
     private let m: UnsafeMutablePointer<Float>
     private let v: UnsafeMutablePointer<Float>
-    /// Per-float weight-decay factor (1 where decayed, 0 elsewhere), built once from the layout.
-    private let decayMask: UnsafeMutablePointer<Float>
+    /// Runs of the arena and their weight-decay factor (1 where decayed, 0 elsewhere), in offset order and
+    /// covering it: a factor per run rather than per float, which took as much memory as the parameters.
+    private let decayRuns: [(range: Range<Int>, factor: Float)]
     private let count: Int
     /// Number of updates taken so far.
     public private(set) var step = 0
@@ -39,17 +40,18 @@ public final class AdamW {
         m.initialize(repeating: 0, count: count)
         v = .allocate(capacity: count)
         v.initialize(repeating: 0, count: count)
-        decayMask = .allocate(capacity: count)
-        decayMask.initialize(repeating: 0, count: count)
-        for slot in layout.decayedSlots {
-            (decayMask + slot.offset).update(repeating: 1, count: slot.count)
+        let decayed = Set(layout.decayedSlots.map(\.offset))
+        decayRuns = layout.slots.sorted { $0.offset < $1.offset }.map { slot in
+            (slot.offset..<(slot.offset + slot.count), decayed.contains(slot.offset) ? 1 : 0)
         }
+        precondition(decayRuns.first?.range.lowerBound == 0 && decayRuns.last?.range.upperBound == count
+                     && zip(decayRuns, decayRuns.dropFirst()).allSatisfy { $0.range.upperBound == $1.range.lowerBound },
+                     "the layout's slots must tile its arena")
     }
 
     deinit {
         m.deallocate()
         v.deallocate()
-        decayMask.deallocate()
     }
 
     /// Global L2 norm of the gradient arena.
@@ -84,20 +86,23 @@ public final class AdamW {
         let b1 = config.beta1, b2 = config.beta2, eps = config.epsilon, wd = config.weightDecay
         let correction1 = 1 - powf(b1, Float(step))
         let correction2 = 1 - powf(b2, Float(step))
-        let m = self.m, v = self.v, decay = decayMask
+        let m = self.m, v = self.v, runs = decayRuns
         Parallel.forChunks(count, minimumPerChunk: 1 << 14) { _, range in
-            for i in range {
-                let g = gradients[i] * gradScale
-                let mi = b1 * m[i] + (1 - b1) * g
-                let vi = b2 * v[i] + (1 - b2) * g * g
-                m[i] = mi
-                v[i] = vi
-                let mhat = mi / correction1
-                let vhat = vi / correction2
-                var p = parameters[i]
-                p -= lr * wd * decay[i] * p
-                p -= lr * mhat / (vhat.squareRoot() + eps)
-                parameters[i] = p
+            for run in runs where run.range.overlaps(range) {
+                let decay = run.factor
+                for i in run.range.clamped(to: range) {
+                    let g = gradients[i] * gradScale
+                    let mi = b1 * m[i] + (1 - b1) * g
+                    let vi = b2 * v[i] + (1 - b2) * g * g
+                    m[i] = mi
+                    v[i] = vi
+                    let mhat = mi / correction1
+                    let vhat = vi / correction2
+                    var p = parameters[i]
+                    p -= lr * wd * decay * p
+                    p -= lr * mhat / (vhat.squareRoot() + eps)
+                    parameters[i] = p
+                }
             }
         }
         return norm
