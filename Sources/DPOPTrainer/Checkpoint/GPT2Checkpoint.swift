@@ -114,7 +114,8 @@ public enum GPT2Checkpoint {
         func int(_ keys: String...) throws -> Int {
             for k in keys {
                 guard let v = json[k], !(v is NSNull) else { continue }
-                guard let i = v as? Int, !(v is Bool) else { throw fail(k, "must be a whole number, got \(v)") }
+                // (No `is Bool` test: on Linux a parsed 0 or 1 also casts to Bool.)
+                guard let i = v as? Int else { throw fail(k, "must be a whole number, got \(v)") }
                 return i
             }
             throw fail(keys[0], "missing", "GPT-2 configs carry n_embd, n_layer, n_head, n_positions, vocab_size")
