@@ -59,7 +59,7 @@ struct ThreadOptions: ParsableArguments {
 
     func apply() {
         if let threads {
-            Parallel.workers = max(1, min(Parallel.maxWorkers, threads))
+            Parallel.setProcessWorkers(threads)
         }
     }
 }

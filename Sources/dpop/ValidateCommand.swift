@@ -6,7 +6,8 @@ import Foundation
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check an experiment spec: every problem with file:line:col, or the number of cells and the axes."
+        abstract: "Check an experiment spec: every problem with file:line:col, or the number of cells and the axes.",
+        discussion: "Beyond the spec's own rules it loads the data (generates the arith pairs, reads a data.path file) and splits it as each cell would: a split with no eval pairs, or a bucket with no pairs, is an error here rather than in every run."
     )
 
     @Argument(help: "Experiment spec (YAML).") var spec: String
@@ -14,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            print(try SpecLoader.load(path: spec, overrides: SpecOverride.parse(overrides)).summary)
+            print(try SpecLoader.load(path: spec, overrides: SpecOverride.parse(overrides), checkData: true).summary)
         } catch let error as SpecError {
             try? FileHandle.standardError.write(contentsOf: Data((error.description + "\n").utf8))
             throw ExitCode(1)

@@ -84,4 +84,42 @@ import Testing
         }
         #expect(loaded > 50 && refused > 50, "loaded \(loaded), refused \(refused)")
     }
+
+    /// Bytes that are not UTF-8 (or start UTF-16), spliced into specs and pairs files read from disk: a
+    /// located error or a value, never a crash, and an encoding error always has a line and column.
+    @Test func specsAndPairFilesWithBadBytesFailWithAPosition() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hostileBytes: [[UInt8]] = [[0x00], [0x80], [0xC3], [0xE9], [0xFF, 0xFE], [0xFE, 0xFF], [0xED, 0xA0, 0x80], [0xF4, 0x90], [0xC0, 0xAF]]
+        var rng = SplitMix64(seed: 18)
+        let pairs = Array(PreferencePair.jsonl(try ArithTask.generate(ArithTaskConfig(count: 12, seed: 1))).utf8)
+        var located = 0
+        for round in 0..<400 {
+            var bytes = round % 2 == 0 ? Array(Self.shippedSpecs[round % Self.shippedSpecs.count].utf8) : pairs
+            for _ in 0...(rng.next() % 2) {
+                let at = Int(rng.next() % UInt64(bytes.count + 1))
+                bytes.insert(contentsOf: hostileBytes[Int(rng.next() % UInt64(hostileBytes.count))], at: at)
+            }
+            let file = dir.appendingPathComponent("f\(round)")
+            try Data(bytes).write(to: file)
+            if round % 2 == 0 {
+                do {
+                    _ = try SpecLoader.load(path: file.path)
+                } catch let error as SpecError {
+                    if let d = error.diagnostics.first(where: { $0.message.contains("not UTF-8") }) {
+                        #expect(d.line >= 1 && d.column >= 1, "\(d)")
+                        located += 1
+                    }
+                }
+            } else {
+                do {
+                    _ = try PairsLoader.load(path: file.path)
+                } catch {
+                    #expect("\(error)".contains(file.path), "\(error)")
+                }
+            }
+        }
+        #expect(located > 100, "\(located)")
+    }
 }

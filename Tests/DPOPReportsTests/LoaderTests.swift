@@ -1,4 +1,5 @@
 import DPOPExperiments
+import DPOPTrainer
 import Foundation
 import Testing
 @testable import DPOPReports
@@ -65,6 +66,32 @@ import Testing
         #expect(r.readingMessages.first == "warning: \(damaged)")
         #expect(damaged.description.hasPrefix(damaged.path + ":2: missing"))
         #expect(try ComparisonTable.build(r).groups.count == 1)
+    }
+
+    /// run.json's final eval is what tables report, metrics.jsonl what curves and exports show: a truncated,
+    /// missing or replaced metrics file made the two disagree silently.
+    @Test func aMetricsFileThatDisagreesWithRunJSONLeavesOutThatCell() throws {
+        func withFinal(_ id: String, step: Int, dw: Double) throws -> String {
+            var record = try JSONDecoder().decode(RunRecord.self, from: Data(try Fixture.runJSON(id, values: ["seed": id]).utf8))
+            record.final = try JSONDecoder().decode(EvalRecord.self, from: Data(Self.recordLine(step: step, dw: dw).utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            return String(decoding: try encoder.encode(record), as: UTF8.self)
+        }
+        let whole = Self.recordLine(step: 0, dw: 0) + "\n" + Self.recordLine(step: 10, dw: -2) + "\n"
+        let path = try Self.folder(["ok": (try withFinal("ok", step: 10, dw: -2), whole),
+                                    "cut": (try withFinal("cut", step: 10, dw: -2), Self.recordLine(step: 0, dw: 0) + "\n"),
+                                    "other": (try withFinal("other", step: 10, dw: -3), whole),
+                                    "gone": (try withFinal("gone", step: 10, dw: -2), nil)])
+        let r = try ExperimentResults.load(path: path)
+        #expect(r.runs.map(\.id) == ["ok"])
+        #expect(r.damaged.map(\.id) == ["cut", "gone", "other"])
+        #expect(r.damaged[0].description == path + "/runs/cut/metrics.jsonl:1: does not end with run.json's final eval (step 10): "
+            + "it ends at step 0: truncated?; cell cut left out (remove runs/cut and `dpop run` runs it again)")
+        #expect(r.damaged[1].description == path + "/runs/gone/metrics.jsonl: is missing, but run.json records a final eval at step 10; "
+            + "cell gone left out (remove runs/gone and `dpop run` runs it again)")
+        #expect(r.damaged[2].reason == "does not end with run.json's final eval (step 10): its step-10 line has other values")
+        #expect(Array(r.readingMessages.prefix(3)) == r.damaged.map { "warning: \($0)" })
     }
 
     @Test func aDamagedRunFileIsReportedAndSkippedNotFatal() throws {

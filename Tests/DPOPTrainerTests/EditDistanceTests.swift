@@ -13,6 +13,41 @@ import Testing
                    reference(a.dropFirst(), b.dropFirst()) + cost)
     }
 
+    /// Ukkonen's band gives the exact distance whenever it fits the band, and nil otherwise.
+    @Test func bandedMatchesTheFullTableWithinItsBandAndRefusesBeyond() {
+        var rng = SplitMix64(seed: 9)
+        for _ in 0..<400 {
+            let n = Int(rng.next() % 40), m = Int(rng.next() % 40)
+            let alphabet = UInt64(1 + rng.next() % 4)
+            let a = (0..<n).map { _ in Int32(rng.next() % alphabet) }
+            let b = (0..<m).map { _ in Int32(rng.next() % alphabet) }
+            let d = EditDistance.levenshtein(a, b)
+            let (long, short) = a.count >= b.count ? (a, b) : (b, a)
+            guard !short.isEmpty else { continue }
+            for band in [0, 1, 2, 5, 40] {
+                #expect(EditDistance.banded(long, short, band: band) == (d <= band ? d : nil), "\(a) vs \(b), band \(band)")
+            }
+            // With room for the whole table, bounded is exact; with almost none, a true lower bound.
+            #expect(EditDistance.bounded(a, b, maxCells: 10_000) == (d, true))
+            let tight = EditDistance.bounded(a, b, maxCells: 30)
+            #expect(tight.exact ? tight.distance == d : tight.distance <= d, "\(a) vs \(b): \(tight) vs \(d)")
+        }
+    }
+
+    /// `data stats` on long answers: 200,000-token completions that differ in a few places are exact and fast
+    /// (the band, not the 4·10¹⁰-cell table); ones that differ everywhere get a lower bound, not minutes of work.
+    @Test func longAnswersAreBandedOrBounded() {
+        var rng = SplitMix64(seed: 5)
+        let a = (0..<200_000).map { _ in Int32(rng.next() % 200) }
+        var b = a
+        for i in stride(from: 1_000, to: 200_000, by: 40_000) { b[i] = 255 }   // 5 substitutions
+        b.remove(at: 150_000)                                                      // and a deletion
+        #expect(EditDistance.bounded(a, b, maxCells: PairsStatistics.editDistanceCells) == (6, true))
+        let c = (0..<200_000).map { _ in Int32(rng.next() % 200) }
+        let far = EditDistance.bounded(a, c, maxCells: PairsStatistics.editDistanceCells)
+        #expect(!far.exact && far.distance > 16 && far.distance < 200_000)
+    }
+
     @Test func matchesBruteForceOnRandomSmallArrays() {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<600 {

@@ -30,6 +30,17 @@ import Testing
         #expect(PairsStatistics(pairs: [PreferencePair(prompt: "", chosen: "a", rejected: "b")]).modes.isEmpty)
     }
 
+    /// A pair too long and too different to compute exactly is counted at a lower bound, and the report says so.
+    @Test func aHugeDifferentPairIsReportedAsALowerBound() {
+        var rng = SplitMix64(seed: 1)
+        func text(_ n: Int) -> String { String((0..<n).map { _ in Character(Unicode.Scalar(UInt8(97 + rng.next() % 26))) }) }
+        let a = text(50_000), b = text(50_000)
+        let s = PairsStatistics(pairs: [PreferencePair(prompt: "Q", chosen: a, rejected: b)] + pairs)
+        #expect(s.inexactEditDistances == 1)
+        #expect(s.report().contains("(1 of 4 pairs differ too much over too long a span to compute exactly"))
+        #expect(!PairsStatistics(pairs: pairs).report().contains("lower bound"))
+    }
+
     @Test func histogramBinning() {
         let h = PairsStatistics.Histogram([3, 3, 4, 7])
         #expect(h.width == 1 && h.bins.first == .init(lo: 3, hi: 3, count: 2) && h.bins.count == 5)

@@ -6,12 +6,9 @@ import Testing
 @Suite(.serialized) struct ThreadCountInvarianceTests {
     static let config = GPTConfig(contextLength: 64, layers: 1, heads: 2, channels: 16)
 
-    /// Runs `body` with `Parallel.workers` set to `workers`, then restores it.
+    /// Runs `body` with `workers` row-parallel workers (for this test's task only).
     static func withWorkers<Result>(_ workers: Int, _ body: () throws -> Result) rethrows -> Result {
-        let saved = Parallel.workers
-        Parallel.workers = workers
-        defer { Parallel.workers = saved }
-        return try body()
+        try Parallel.withWorkers(workers, body)
     }
 
     /// Parameters after a training step (forward, backward on per-sequence log-probs, clip, AdamW)

@@ -85,4 +85,21 @@ import Testing
         #expect(Self.waitForRecord(store, id) == "interrupted")
         #expect(store.status(id) == .interrupted)      // so the next `dpop run` runs it again
     }
+
+    /// The cell's own process killed mid-cell (as a crash or the OOM killer would): the runner records
+    /// it as failed naming the signal, removes its lock and work folder, and exits 1.
+    @Test func aCellKilledMidTrainingIsRecordedAsFailedByTheRunner() throws {
+        let (runner, dir, store, id) = try Self.startRunner()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let child = try #require(CellLock.read(store.lockFile(id))?.pid)
+        #expect(child != runner.processIdentifier)
+        kill(child, SIGKILL)
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 1)
+        let record = try #require(store.record(id))
+        #expect(record.status == .failed && record.error?.hasPrefix("killed by signal 9 (Killed) while running the cell") == true)
+        #expect(store.status(id) == .failed)
+        #expect(!FileManager.default.fileExists(atPath: store.lockFile(id).path))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.runsDirectory.path)) ?? []).filter { $0.hasPrefix(".") }.isEmpty)
+    }
 }

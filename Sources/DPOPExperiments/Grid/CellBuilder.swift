@@ -217,6 +217,13 @@ struct CellBuilder {
         if !used.contains(.alpha) { loss.alpha = defaults.alpha }
         if !used.contains(.tau) { loss.tau = defaults.tau }
         if !used.contains(.shift) { loss.shift = defaults.shift }
+        // In range but not finite where every run starts (e.g. ipo's 1/(2β) squared for a tiny β): every
+        // cell would fail at its first step, so refuse it here.
+        if ok, let what = Self.nonFiniteStart(loss) {
+            fail("loss \(kind.rawValue) is \(what) at the first step with these parameters, so every run would stop there",
+                 at: blame(PreferenceLossParameter.allCases.filter(used.contains).map { "loss.\($0.rawValue)" } + ["loss.type"]),
+                 hint: "use values nearer the defaults (`dpop train --help` lists them)")
+        }
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue
@@ -229,5 +236,16 @@ struct CellBuilder {
         idConfig.data.path = idPath
         idConfig.pretrained = idPretrained
         return Built(config: config, idConfig: idConfig)
+    }
+
+    /// What is not finite (the loss, a gradient) at the start of training — policy equal to the reference —
+    /// and one small step from it; nil when all is finite.
+    static func nonFiniteStart(_ loss: PreferenceLossConfig) -> String? {
+        let start = PairLogProbs(pc: -20, pr: -20, rc: -20, rr: -20, nc: 10, nr: 10)
+        let moved = PairLogProbs(pc: -20.5, pr: -19.5, rc: -20, rr: -20, nc: 10, nr: 10)
+        let (value, grads) = loss.lossAndGradients([start, moved])
+        if !value.isFinite { return "\(value)" }
+        if grads.contains(where: { !$0.dpc.isFinite || !$0.dpr.isFinite }) { return "finite but its gradient is not" }
+        return nil
     }
 }

@@ -34,7 +34,10 @@ public enum GitRepository {
     /// Provenance of the repository containing `path`, and the patch of uncommitted changes (tracked
     /// changes against HEAD plus untracked files' contents) when dirty. Paths under `excluding`
     /// (relative to the work tree, e.g. the results folder) do not count.
-    public static func provenance(at path: String, excluding: [String] = []) -> (Provenance, diff: String?) {
+    /// The patch is capped by `limits` (size and time); `Provenance.diffNote` then says it was cut.
+    /// `includeDiff` false skips the patch (the dirty flag and file list are still read).
+    public static func provenance(at path: String, excluding: [String] = [], includeDiff: Bool = true,
+                                  limits: DiffLimits = DiffLimits()) -> (Provenance, diff: String?) {
         _ = initialised
         var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
         git_libgit2_version(&major, &minor, &rev)
@@ -43,7 +46,7 @@ public enum GitRepository {
                            host: ProcessInfo.processInfo.hostName, date: iso.string(from: Date()),
                            libgit2: "\(major).\(minor).\(rev)")
         do {
-            let diff = try read(path: path, excluding: excluding, into: &p)
+            let diff = try read(path: path, excluding: excluding, includeDiff: includeDiff, limits: limits, into: &p)
             p.diffSHA256 = diff.map { ContentHash.sha256($0) }
             return (p, diff)
         } catch {
@@ -52,7 +55,8 @@ public enum GitRepository {
         }
     }
 
-    private static func read(path: String, excluding: [String], into p: inout Provenance) throws -> String? {
+    private static func read(path: String, excluding: [String], includeDiff: Bool, limits: DiffLimits,
+                             into p: inout Provenance) throws -> String? {
         var repo: OpaquePointer?
         let opened = git_repository_open_ext(&repo, path, 0, nil)
         if opened == GIT_ENOTFOUND.rawValue {
@@ -90,20 +94,26 @@ public enum GitRepository {
         var statusOptions = git_status_options()
         try check(git_status_options_init(&statusOptions, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
         statusOptions.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        statusOptions.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try check(git_status_list_new(&list, repo, &statusOptions), "git_status_list_new")
-        defer { git_status_list_free(list) }
+        // Untracked folders come back as one entry ("results/new-experiment/") and are walked one by one
+        // afterwards, only when not excluded: a results folder of thousands of files is never scanned.
+        statusOptions.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         var changed: [String] = []
-        for i in 0..<git_status_list_entrycount(list) {
-            guard let entry = git_status_byindex(list, i) else { continue }
-            let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
-            guard let filePath = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
-            let name = String(cString: filePath)
-            if excluding.contains(where: { name.hasPrefix($0) }) { continue }
+        var untrackedFolders: [String] = []
+        try status(repo, &statusOptions) { name, untracked in
+            if excluding.contains(where: { name.hasPrefix($0) }) { return }
+            if untracked && name.hasSuffix("/") { untrackedFolders.append(name); return }
             changed.append(name)
-            if entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue != 0 { p.untrackedFiles += 1 }
+            if untracked { p.untrackedFiles += 1 }
+        }
+        if !untrackedFolders.isEmpty {
+            statusOptions.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue | GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH.rawValue
+            try withStrings(untrackedFolders) { statusOptions.pathspec = $0
+                try status(repo, &statusOptions) { name, untracked in
+                    if excluding.contains(where: { name.hasPrefix($0) }) { return }
+                    changed.append(name)
+                    if untracked { p.untrackedFiles += 1 }
+                }
+            }
         }
         p.changedFiles = changed.sorted()
         p.dirty = !changed.isEmpty
@@ -117,35 +127,99 @@ public enum GitRepository {
             tree = object
         }
         defer { if let tree { git_object_free(tree) } }
+        guard includeDiff else { return nil }
         var diffOptions = git_diff_options()
         try check(git_diff_options_init(&diffOptions, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        // Exactly the changed files, as literal paths: the excluded folders are never read, and libgit2
+        // walks only these. A file over `diffFileBytes` shows as "Binary files differ".
         diffOptions.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
-            | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue
-        var diff: OpaquePointer?
-        try check(git_diff_tree_to_workdir_with_index(&diff, repo, tree, &diffOptions), "git_diff_tree_to_workdir_with_index")
-        defer { git_diff_free(diff) }
-        var buf = git_buf()
-        try check(git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH), "git_diff_to_buf")
-        defer { git_buf_dispose(&buf) }
-        guard let ptr = buf.ptr else { return "" }
-        let text = String(decoding: UnsafeRawBufferPointer(start: ptr, count: buf.size), as: UTF8.self)
-        // Drop the excluded paths' hunks so a results folder inside the repo doesn't bloat every patch.
-        return excluding.isEmpty ? text : PatchFilter.removing(prefixes: excluding, from: text)
+            | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue | GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        diffOptions.max_size = git_off_t(limits.fileBytes)
+        return try withStrings(p.changedFiles) { paths in
+            diffOptions.pathspec = paths
+            var diff: OpaquePointer?
+            try check(git_diff_tree_to_workdir_with_index(&diff, repo, tree, &diffOptions), "git_diff_tree_to_workdir_with_index")
+            defer { git_diff_free(diff) }
+            let patch = PatchCollector(limits: limits)
+            let code = git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, { _, _, line, payload in
+                guard let line, let payload else { return 0 }
+                return Unmanaged<PatchCollector>.fromOpaque(payload).takeUnretainedValue().append(line.pointee)
+            }, Unmanaged.passUnretained(patch).toOpaque())
+            if code != PatchCollector.stopCode { try check(code, "git_diff_print") }
+            if let cut = patch.cutReason { p.diffNote = "diff.patch is cut short: \(cut)" }
+            let text = String(decoding: patch.bytes, as: UTF8.self)
+            return patch.cutReason == nil ? text : text + "\n# dpop: \(p.diffNote ?? "")\n"
+        }
+    }
+
+    /// Runs a status scan, handing each entry's path and whether it is untracked to `body`.
+    private static func status(_ repo: OpaquePointer?, _ options: inout git_status_options,
+                               _ body: (String, Bool) -> Void) throws {
+        var list: OpaquePointer?
+        try check(git_status_list_new(&list, repo, &options), "git_status_list_new")
+        defer { git_status_list_free(list) }
+        for i in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, i) else { continue }
+            let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
+            guard let filePath = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
+            body(String(cString: filePath), entry.pointee.status.rawValue & GIT_STATUS_WT_NEW.rawValue != 0)
+        }
+    }
+
+    /// Calls `body` with `strings` as a `git_strarray` that lives for the call.
+    private static func withStrings<T>(_ strings: [String], _ body: (git_strarray) throws -> T) throws -> T {
+        var array: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        defer { for pointer in array { free(pointer) } }
+        return try array.withUnsafeMutableBufferPointer { buffer in
+            try body(git_strarray(strings: buffer.baseAddress, count: buffer.count))
+        }
+    }
+
+    /// How much of the uncommitted changes a run's `diff.patch` keeps: a tree with huge or fast-changing
+    /// untracked files once spent 33 s in the diff and produced no patch at all.
+    public struct DiffLimits: Sendable {
+        /// Most bytes of patch kept.
+        public var patchBytes = 16 << 20
+        /// Longest time spent writing the patch, in seconds.
+        public var seconds = 10.0
+        /// Files larger than this show as "Binary files differ" (no content).
+        public var fileBytes = 4 << 20
+        public init() {}
     }
 }
 
-/// Removes whole file sections of a unified git patch by path prefix.
-enum PatchFilter {
-    static func removing(prefixes: [String], from patch: String) -> String {
-        var out: [Substring] = []
-        var keep = true
-        for line in patch.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("diff --git a/") {
-                let path = line.dropFirst("diff --git a/".count)
-                keep = !prefixes.contains { path.hasPrefix($0) }
-            }
-            if keep { out.append(line) }
+/// Gathers `git_diff_print` lines up to a size and a deadline.
+private final class PatchCollector {
+    static let stopCode: Int32 = -7_777
+    let limits: GitRepository.DiffLimits
+    let deadline: Date
+    var bytes: [UInt8] = []
+    /// Why the patch stopped short, nil while it is whole.
+    var cutReason: String?
+
+    init(limits: GitRepository.DiffLimits) {
+        self.limits = limits
+        deadline = Date().addingTimeInterval(limits.seconds)
+    }
+
+    /// Appends one line (with its `+`/`-`/` ` origin where it has one); `stopCode` ends the print.
+    func append(_ line: git_diff_line) -> Int32 {
+        if Date() > deadline {
+            cutReason = String(format: "writing it took over %.0f s (the limit)", limits.seconds)
+            return Self.stopCode
         }
-        return out.joined(separator: "\n")
+        let origin = UInt8(bitPattern: line.origin)
+        let prefix = origin == UInt8(ascii: "+") || origin == UInt8(ascii: "-") || origin == UInt8(ascii: " ") ? 1 : 0
+        guard bytes.count + prefix + line.content_len <= limits.patchBytes else {
+            cutReason = "it would be over \(limits.patchBytes) bytes (the limit)"
+            return Self.stopCode
+        }
+        if prefix == 1 { bytes.append(origin) }
+        if let content = line.content {
+            content.withMemoryRebound(to: UInt8.self, capacity: line.content_len) {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: line.content_len))
+            }
+        }
+        return 0
     }
 }

@@ -21,6 +21,8 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var repository: String?
     /// Why there is no commit, when there is none (not a repository, unborn branch, a libgit2 failure).
     public var note: String?
+    /// Why `diff.patch` stops short of the whole change, when it does (the size or time cap of `GitRepository.DiffLimits`).
+    public var diffNote: String?
     public var host: String
     public var date: String
     public var libgit2: String
@@ -47,6 +49,7 @@ extension Provenance {
         remote = try c.decodeIfPresent(String.self, forKey: .remote)
         repository = try c.decodeIfPresent(String.self, forKey: .repository)
         note = try c.decodeIfPresent(String.self, forKey: .note)
+        diffNote = try c.decodeIfPresent(String.self, forKey: .diffNote)
         host = try c.decode(String.self, forKey: .host)
         date = try c.decode(String.self, forKey: .date)
         libgit2 = try c.decode(String.self, forKey: .libgit2)

@@ -60,6 +60,7 @@ public struct CellRunner {
         let relativeResults = RelativePath.inside(store.root.deletingLastPathComponent(), repositoryOf: spec.file)
         let (provenance, diff) = GitRepository.provenance(at: URL(fileURLWithPath: spec.file).deletingLastPathComponent().path,
                                                           excluding: relativeResults.map { [$0] } ?? [])
+        if let cut = provenance.diffNote { log("provenance: \(cut); run.json's provenance.diffNote says so too") }
         var values: [String: String] = [:]
         for v in cell.values { values[v.axis] = v.value }
         var record = RunRecord(id: cell.id, experiment: spec.name, status: .failed, values: values, axes: spec.axisValues, config: cell.config,

@@ -9,7 +9,7 @@ public enum DatasetLoader {
     public static func load(_ data: ExperimentDataSpec, context: Int, tokenizer: any Tokenizer = ByteTokenizer()) throws
         -> ([PreferencePair], String) {
         if let path = data.path {
-            let text = try Data(contentsOf: URL(fileURLWithPath: path))
+            let text = try TextFile.bytes(path, what: "the pairs file")
             return (try PairsLoader.load(path: path, maxContext: context, tokenizer: tokenizer), ContentHash.sha256(text))
         }
         // Arith pairs are sized in bytes, which no BPE tokenizer exceeds; the run checks its own tokens.

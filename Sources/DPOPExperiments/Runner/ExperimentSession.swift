@@ -89,6 +89,7 @@ public struct ExperimentSession: Sendable {
                                        store: store, options: options)
         scheduler.output = output
         scheduler.overrides = spec.overrides
+        scheduler.spec = (spec, specSHA256)
         return try scheduler.run(cells)
     }
 

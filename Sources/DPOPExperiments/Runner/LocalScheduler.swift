@@ -28,6 +28,9 @@ public final class LocalScheduler {
     let options: Options
     /// The spec's command-line overrides, passed on to every child.
     public var overrides: [String] = []
+    /// The spec the children run and its SHA-256, for the failed record the scheduler writes for a child
+    /// killed by a signal before it could write its own (nil: such a cell is only reported).
+    public var spec: (spec: ExperimentSpec, sha256: String)?
     /// Progress output: (text, isStatusLine). Status lines may be redrawn in place.
     public var output: (String, Bool) -> Void = { text, _ in print(text) }
 
@@ -45,6 +48,9 @@ public final class LocalScheduler {
         let started: Date
         /// The log the child writes to (kept open until it exits).
         let log: FileWrite.Appender
+        /// The cell's attempt count before this child: a record with a higher one is the child's own.
+        let attemptsBefore: Int
+        let threads: Int
     }
 
     /// Runs every cell that needs running and returns the counts.
@@ -125,10 +131,14 @@ public final class LocalScheduler {
                 } else {
                     summary.failed += 1
                     summary.failedCells.append(child.cell.id)
-                    let reason = (store.record(child.cell.id).flatMap { $0.status == .failed ? $0.error : nil }
-                                  ?? lastError(in: store.logFile(child.cell.id)))
-                        .map { ": " + ($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? ""
-                    output("FAILED  \(child.cell.id)  \(label)  \(Self.ending(child.process))\(reason); log: \(store.logFile(child.cell.id).path)", false)
+                    if let recorded = recordKilled(child) {
+                        output("FAILED  \(child.cell.id)  \(label)  \(recorded); log: \(store.logFile(child.cell.id).path)", false)
+                    } else {
+                        let reason = (store.record(child.cell.id).flatMap { $0.status == .failed ? $0.error : nil }
+                                      ?? lastError(in: store.logFile(child.cell.id)))
+                            .map { ": " + ($0.split(separator: "\n").first.map(String.init) ?? $0) } ?? ""
+                        output("FAILED  \(child.cell.id)  \(label)  \(Self.ending(child.process))\(reason); log: \(store.logFile(child.cell.id).path)", false)
+                    }
                     if options.failFast {
                         stop = true
                         queue.removeAll()
@@ -164,8 +174,61 @@ public final class LocalScheduler {
                                      skippedExitCode: CellInvocation.schedulerSkippedExitCode, parentPID: getpid()).arguments
         p.standardOutput = handle
         p.standardError = handle
+        let attemptsBefore = store.attempts(cell.id)
         try p.run()
-        return Child(cell: cell, process: p, started: Date(), log: log)
+        return Child(cell: cell, process: p, started: Date(), log: log, attemptsBefore: attemptsBefore, threads: threads)
+    }
+
+    /// For a child killed by a signal (a crash, the OOM killer, `kill -9`) that left no record of its
+    /// attempt: writes the cell's failed `run.json` naming the signal and the child's last output, and
+    /// removes the child's work folder and stale lock; returns the record's error. Nil when there is
+    /// nothing to record: the child ended otherwise, published its own record before it died, the grid is
+    /// being interrupted, or another runner holds the cell now (the lock is taken first, so this never
+    /// races a runner that claimed it).
+    private func recordKilled(_ child: Child) -> String? {
+        // While the grid is stopping (SIGINT/SIGTERM/SIGHUP forwarded), a child that died of it stays pending and runs again.
+        guard child.process.terminationReason == .uncaughtSignal, Interruption.requested == nil, let context = self.spec else { return nil }
+        let spec = context.spec, specSHA256 = context.sha256
+        let id = child.cell.id
+        let lock = store.lockFile(id)
+        guard (try? CellLock.acquire(lock)) == true else { return nil }
+        defer { CellLock.release(lock) }
+        store.removeStaleWorkFolders(id)
+        guard store.attempts(id) <= child.attemptsBefore, store.unreadableRecord(id) == nil else { return nil }
+        let iso = ISO8601DateFormatter()
+        let lastOutput = lastLine(of: store.logFile(id))
+        var error = Self.ending(child.process) + " while running the cell"
+        if !lastOutput.isEmpty && !lastOutput.hasPrefix("==== ") { error += "; its last output: \(lastOutput)" }
+        let relativeResults = RelativePath.inside(resultsRoot, repositoryOf: spec.file)
+        let (provenance, _) = GitRepository.provenance(at: URL(fileURLWithPath: spec.file).deletingLastPathComponent().path,
+                                                       excluding: relativeResults.map { [$0] } ?? [], includeDiff: false)
+        var record = RunRecord(id: id, experiment: spec.name, status: .failed,
+                               values: Dictionary(child.cell.values.map { ($0.axis, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                               axes: spec.axisValues, config: child.cell.config, provenance: provenance, specSHA256: specSHA256,
+                               referenceSHA256: nil, referenceCacheKey: nil, started: iso.string(from: child.started),
+                               finished: iso.string(from: Date()), seconds: Date().timeIntervalSince(child.started),
+                               attempt: child.attemptsBefore + 1, host: ProcessInfo.processInfo.hostName, slurmJob: nil,
+                               final: nil, error: error)
+        record.threads = child.threads
+        record.overrides = spec.overrides.isEmpty ? nil : spec.overrides
+        do {
+            let work = try store.makeWorkDirectory(id)
+            do {
+                try store.write(record, into: work)
+                try store.publish(workDirectory: work, id: id)
+            } catch {
+                try? FileManager.default.removeItem(at: work)
+                throw error
+            }
+        } catch {
+            // No room for the record (a full disk): the cell stays pending, as a killed cell used to.
+            return nil
+        }
+        if let log = try? FileWrite.Appender(store.logFile(id)) {
+            try? log.write(Data("dpop: \(error); recorded as failed (`dpop run --retry-failed` runs it again)\n".utf8))
+            try? log.close()
+        }
+        return error
     }
 
     /// Why a child skipped its cell, from the store now: who runs it, or what it already is.

@@ -438,7 +438,8 @@ struct SpecReader {
         for (i, a) in axes.enumerated() {
             for b in axes[...].dropFirst(i + 1) where b.key.path == a.key.path {
                 for (x, y) in [(a, b), (b, a)] {
-                    for v in x.values where !y.values.contains(where: { $0.value == v.value }) {
+                    let occurring = Set(y.values.map(\.value))
+                    for v in x.values where !occurring.contains(v.value) {
                         let line = y.position.map { " (line \($0.line))" } ?? ""
                         log.error("value \(v.text) of '\(x.name)' never occurs on '\(y.name)'\(line), so no cell would have it",
                                   at: v.position ?? doc.rootPosition,
@@ -467,10 +468,12 @@ struct SpecReader {
             return nil
         }
         var out: [LocatedValue] = []
+        // A hash set, not a scan of `out`: an axis of 200,000 values is refused in milliseconds, not minutes.
+        var seen: Set<SpecValue> = []
         var ok = true
         for item in s {
             guard let v = value(item, as: key, what: what) else { ok = false; continue }
-            if out.contains(where: { $0.value == v.value }) {
+            if !seen.insert(v.value).inserted {
                 log.error("\(what) lists \(v.text) twice", at: SpecPosition(item))
                 ok = false
                 continue
@@ -565,6 +568,11 @@ struct SpecReader {
             }
             guard !isDirectory.boolValue else {
                 log.error("\(what): '\(resolved)' is a folder, not a pairs file", at: at)
+                return nil
+            }
+            if let kind = TextFile.nonRegularKind(resolved) {
+                log.error("\(what): '\(resolved)' is \(kind), not a pairs file", at: at,
+                          hint: "data.path names a JSONL file, one {\"prompt\", \"chosen\", \"rejected\"} object per line")
                 return nil
             }
             return LocatedValue(.string(Self.normalise(text)), at: at)

@@ -134,14 +134,37 @@ public struct ResultsStore: Sendable {
                 continue
             }
             do {
-                runs.append(StoredRun(record: record, history: try history(id)))
+                let history = try history(id)
+                if let mismatch = Self.finalMismatch(record, history: history, metricsFile: metricsFile(id)) {
+                    damaged.append(mismatch)
+                    continue
+                }
+                runs.append(StoredRun(record: record, history: history))
             } catch DPOPError.data(let path, let line, let message) {
                 damaged.append(DamagedCell(id: id, path: path, line: line, reason: message))
             } catch {
-                damaged.append(DamagedCell(id: id, path: metricsFile(id).path, reason: "\(error)"))
+                damaged.append(DamagedCell(id: id, path: metricsFile(id).path, reason: "\(error)", rerunByDpopRun: false))
             }
         }
         return (runs, damaged)
+    }
+
+    /// Why a record's final eval (what tables report) is not the last line of its `metrics.jsonl` (what
+    /// curves and exports show), nil when it is or the record has none: a truncated, missing or replaced
+    /// metrics file would make the two disagree about one run.
+    static func finalMismatch(_ record: RunRecord, history: [EvalRecord], metricsFile: URL) -> DamagedCell? {
+        guard let final = record.final else { return nil }
+        let path = metricsFile.path
+        guard let last = history.last else {
+            let what = FileManager.default.fileExists(atPath: path) ? "has no eval line" : "is missing"
+            return DamagedCell(id: record.id, path: path, reason: "\(what), but run.json records a final eval at step \(final.step)",
+                               rerunByDpopRun: false)
+        }
+        guard last != final else { return nil }
+        let why = last.step < final.step ? "it ends at step \(last.step): truncated?" : last.step == final.step
+            ? "its step-\(last.step) line has other values" : "it goes on to step \(last.step)"
+        return DamagedCell(id: record.id, path: path, line: history.count,
+                           reason: "does not end with run.json's final eval (step \(final.step)): \(why)")
     }
 
     /// Ids of the cells whose lock `isLive` says is held (default: `lockIsLive`, as `dpop status` decides).

@@ -92,7 +92,7 @@ public enum TrainingBenchmark {
 
         init(_ c: BenchmarkConfig) throws {
             try c.validate()
-            Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
+            Parallel.setProcessWorkers(c.threads)  // dpop bench is one benchmark per process
             T = c.promptLength + c.completionLength
             rows = 2 * c.batch
             model = try GPTModel(config: c.model, maxBatch: rows, maxSequence: T)

@@ -21,13 +21,7 @@ public enum PairsLoader {
     /// Loads the pairs of the JSONL file at `path` with the 1-based line number each came from.
     public static func loadNumbered(path: String, maxContext: Int? = nil, tokenizer: any Tokenizer = ByteTokenizer()) throws
         -> (pairs: [PreferencePair], lines: [Int]) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw DPOPError.io(path: path, message: "cannot read the pairs file: \(reason)")
-        }
+        let data = try TextFile.bytes(path, what: "the pairs file")
         return try parseNumbered(Array(data), file: path, maxContext: maxContext, tokenizer: tokenizer)
     }
 

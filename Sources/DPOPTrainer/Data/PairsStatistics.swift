@@ -118,6 +118,13 @@ public struct PairsStatistics: Sendable {
     public let normalisedEditDistance: Summary
     /// Token edit distances binned.
     public let editDistanceHistogram: Histogram
+    /// Pairs whose edit distance was not computed exactly (see `editDistanceCells`): counted at a lower bound.
+    public let inexactEditDistances: Int
+    /// Most dynamic-programming cells spent on one pair's edit distance (Ukkonen's band, doubled until the
+    /// distance fits): past it a pair counts at a lower bound, so answers of hundreds of kilobytes that
+    /// differ everywhere take a fraction of a second each instead of minutes. Small distances stay exact
+    /// at any length.
+    public static let editDistanceCells = 20_000_000
     /// Sizes of the given buckets in their order, then the pairs in none (if any); empty without buckets.
     public let buckets: [BucketCount]
     /// Per `mode` metadata value, sorted by mode; empty when no pair has a `mode`.
@@ -131,11 +138,13 @@ public struct PairsStatistics: Sendable {
         var chosenLengths: [Int] = []
         var rejectedLengths: [Int] = []
         var longest = 0
+        var inexact = 0
         var promptLengths: [Int] = []
         for p in pairs {
             let (prompt, c, r) = p.tokens(tokenizer)
             promptLengths.append(prompt.count)
-            let d = EditDistance.levenshtein(c, r)
+            let (d, exact) = EditDistance.bounded(c, r, maxCells: Self.editDistanceCells)
+            if !exact { inexact += 1 }
             distances.append(d)
             normalised.append(EditDistance.normalise(d, c.count, r.count))
             chosenLengths.append(c.count)
@@ -146,6 +155,7 @@ public struct PairsStatistics: Sendable {
         chosenTokens = Summary(chosenLengths.map(Double.init))
         rejectedTokens = Summary(rejectedLengths.map(Double.init))
         longestSequence = longest
+        inexactEditDistances = inexact
         completionLengthHistogram = Histogram(chosenLengths + rejectedLengths)
         editDistance = Summary(distances.map(Double.init))
         normalisedEditDistance = Summary(normalised)
@@ -213,6 +223,11 @@ public struct PairsStatistics: Sendable {
         lines.append("")
         lines.append("edit distance (tokens): \(tokens(editDistance))")
         lines.append("normalised edit distance: \(fractions(normalisedEditDistance))")
+        if inexactEditDistances > 0 {
+            lines.append("  (\(inexactEditDistances) of \(pairCount) pairs differ too much over too long a span to compute exactly "
+                + "within \(Self.editDistanceCells) table cells: each counts at a lower bound (its distance is at least that), "
+                + "so the figures, the chart and the buckets are lower bounds for them)")
+        }
         lines += chart(editDistanceHistogram)
         if !buckets.isEmpty {
             lines.append("")

@@ -1,13 +1,32 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Splits row-parallel kernel work into contiguous chunks run on all cores.
 public enum Parallel {
     /// Most chunks any kernel uses; per-chunk scratch buffers are sized for this many.
     public static let maxWorkers = 8
 
-    /// Number of chunks the row-parallel kernels use; set once at start-up (e.g. from `--threads`).
-    nonisolated(unsafe) public static var workers: Int = max(1, min(maxWorkers, ProcessInfo.processInfo.activeProcessorCount))
+    /// The process's worker count: every core, or `--threads`, set once at start-up by the CLI.
+    private static let processWorkers = Atomic<Int>(clamped(ProcessInfo.processInfo.activeProcessorCount))
+    /// A worker count bound for one task and what it calls (`withWorkers`); nil outside such a scope.
+    @TaskLocal private static var scopedWorkers: Int?
+
+    /// Number of chunks the row-parallel kernels use: the innermost `withWorkers` scope's, else the process's.
+    public static var workers: Int { scopedWorkers ?? processWorkers.load(ordering: .relaxed) }
+
+    /// Sets the process's worker count (clamped to 1...maxWorkers); the CLI calls it once, before any work.
+    public static func setProcessWorkers(_ count: Int) {
+        processWorkers.store(clamped(count), ordering: .relaxed)
+    }
+
+    /// Runs `body` with `count` workers (clamped) for this task only, so tests and benchmarks that
+    /// vary the count do not change it under suites running beside them.
+    public static func withWorkers<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        try $scopedWorkers.withValue(clamped(count), operation: body)
+    }
+
+    private static func clamped(_ count: Int) -> Int { max(1, min(maxWorkers, count)) }
 
     /// Runs `body` on contiguous sub-ranges of `0..<count` in parallel; chunk `i` gets index `i`.
     @inline(__always)

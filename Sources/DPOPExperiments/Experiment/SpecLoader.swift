@@ -1,3 +1,4 @@
+import DPOPTrainer
 import Foundation
 import Yams
 
@@ -44,20 +45,25 @@ import Yams
 /// (loss parameters the loss ignores are reset to the built-in defaults) collapse into the first.
 public enum SpecLoader {
     /// Reads and checks the spec at `path` with `overrides` applied; throws `SpecError` listing every problem.
-    public static func load(path: String, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
-        let text: String
+    /// `checkData` also loads the data and splits it as every cell would (`SpecDataCheck`, for `dpop validate`).
+    public static func load(path: String, overrides: [SpecOverride] = [], checkData: Bool = false) throws -> ExperimentSpec {
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let why = (error as NSError).localizedDescription
-            throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: 0, column: 0, message: "cannot read the spec: \(why)")])
+            bytes = Array(try TextFile.bytes(path, what: "the spec"))
+        } catch DPOPError.io(_, let message) {
+            throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: 0, column: 0, message: message)])
         }
-        return try parse(text, file: path, overrides: overrides)
+        if let problem = TextFile.utf8Problem(bytes) {
+            throw SpecError(diagnostics: [SpecDiagnostic(file: path, line: problem.line, column: problem.column,
+                                                         message: "the spec is not UTF-8: \(problem.message)",
+                                                         hint: TextFile.EncodingProblem.hint, sourceLine: problem.sourceLine)])
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self), file: path, overrides: overrides, checkData: checkData)
     }
 
     /// Checks the spec `yaml` with `overrides` applied, naming it `file` in diagnostics (and the
     /// argument, for what an override set); `data.path` is relative to `file`'s folder.
-    public static func parse(_ yaml: String, file: String, overrides: [SpecOverride] = []) throws -> ExperimentSpec {
+    public static func parse(_ yaml: String, file: String, overrides: [SpecOverride] = [], checkData: Bool = false) throws -> ExperimentSpec {
         let log = DiagnosticLog(file: file, text: yaml)
         let directory = (SpecReader.resolve(file, in: FileManager.default.currentDirectoryPath) as NSString).deletingLastPathComponent
         let root: Node?
@@ -77,6 +83,7 @@ public enum SpecLoader {
         let document = SpecReader(log: log, specDirectory: directory).read(effective)
         let builder = CellBuilder(document: document, log: log, specDirectory: directory)
         let (cells, axes) = GridExpander(document: document, log: log, builder: builder).expand()
+        if checkData && !log.hasErrors { SpecDataCheck(document: document, log: log).check(cells) }
         guard !log.hasErrors, let name = document.name else {
             throw SpecError(diagnostics: log.diagnostics)
         }
