@@ -93,6 +93,20 @@ import Testing
         #expect(missing.count == 1 && missing[0].hasPrefix("2:21 model.pretrained: ") && missing[0].contains("no tokenizer file"), "\(missing)")
     }
 
+    @Test func validateMeasuresEditDistancesInTheCheckpointsTokens() throws {
+        // The odd pairs differ by 10–11 bytes but 4 GPT-2 tokens: a bucket from 8 is empty for the model.
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = "name: x\nmodel: {pretrained: gpt2}\ndata: {path: pairs.jsonl, buckets: {near: [1, 3], far: [8, .inf]}}\ngrid: {bucket: [near, far]}\n"
+        func errors(checkData: Bool) -> [String] {
+            do { _ = try SpecLoader.parse(yaml, file: dir.appendingPathComponent("x.yaml").path, checkData: checkData); return [] } catch let e as SpecError {
+                return e.diagnostics.map(\.message)
+            } catch { return ["\(error)"] }
+        }
+        #expect(errors(checkData: false) == [])
+        #expect(errors(checkData: true) == ["bucket 'far' holds 0 training and 0 eval pairs (split with seed 0); a cell needs both"])
+    }
+
     @Test func theShippedExperimentsKeepTheirCellIdsAndCacheKeys() throws {
         // Specs without `pretrained:` hash what they hashed before it existed: the committed results' ids and keys.
         let spec = try SpecLoader.load(path: Self.packageRoot.appendingPathComponent("experiments/quickstart.yaml").path)
