@@ -65,12 +65,16 @@ struct DataCommand: ParsableCommand {
                 help: "Edit-distance bucket NAME=LO..HI (repeatable; HI may be inf; n:NAME=LO..HI for normalised distance).")
         var buckets: [String] = []
         @Option(help: "Also check every pair fits this context length.") var context: Int?
+        @Option(help: "Count tokens of this model folder's tokenizer (default: bytes); its n_positions is the context unless --context.")
+        var model: String?
         @Option(help: "Width of the longest histogram bar.") var barWidth: Int = 40
 
         func run() throws {
             let definitions = buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: buckets)
-            let pairs = try PairsLoader.load(path: file, maxContext: context)
-            print(PairsStatistics(pairs: pairs, buckets: definitions).report(barWidth: barWidth), terminator: "")
+            let folder = try model.map { try PretrainedModel.open(URL(fileURLWithPath: $0)) }
+            let tokenizer = folder?.tokenizer ?? ByteTokenizer()
+            let pairs = try PairsLoader.load(path: file, maxContext: context ?? folder?.config.contextLength, tokenizer: tokenizer)
+            print(PairsStatistics(pairs: pairs, buckets: definitions, tokenizer: tokenizer).report(barWidth: barWidth), terminator: "")
         }
     }
 }

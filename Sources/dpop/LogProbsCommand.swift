@@ -6,17 +6,18 @@ import Foundation
 struct LogProbsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logprobs",
-        abstract: "Print the next-token log-probs of a text under a checkpoint (bytes, then end-of-text).",
+        abstract: "Print the next-token log-probs of a text under a checkpoint (its tokens, then end-of-text).",
         discussion: "With --json prints {\"text\", \"tokens\", \"logprobs\", \"total\"}; logprobs[i] = log p(tokens[i+1] | tokens[...i])."
     )
 
-    @Option(help: "Checkpoint directory (model.safetensors + config.json).") var model: String
+    @Option(help: "Checkpoint directory (config.json, safetensors weights, tokenizer files unless byte-level).") var model: String
     @Option(help: "Text to score; end-of-text is appended.") var text: String
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let gpt = try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: model), maxBatch: 1)
-        let tokens = ByteTokenizer.encode(text) + [ByteTokenizer.endOfText]
+        let folder = try PretrainedModel.open(URL(fileURLWithPath: model))
+        let tokens = folder.tokenizer.encode(text) + [folder.tokenizer.endOfText]
+        let gpt = try folder.load(maxBatch: 1)
         guard tokens.count <= gpt.config.contextLength + 1 else {
             throw ValidationError("the text is \(tokens.count) tokens with end-of-text; the model's context is \(gpt.config.contextLength)")
         }

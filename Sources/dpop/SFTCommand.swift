@@ -2,16 +2,18 @@ import ArgumentParser
 import DPOPTrainer
 import Foundation
 
-/// `dpop sft`: train a byte-level GPT from scratch on a JSONL file and save a GPT-2 checkpoint.
+/// `dpop sft`: train a byte-level GPT from scratch, or fine-tune a checkpoint (`--model`), on a JSONL file and save a GPT-2 checkpoint.
 struct SFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
-        abstract: "Train a model from scratch on JSONL text or preference pairs and save a GPT-2 checkpoint.",
+        abstract: "Train a model from scratch (or fine-tune --model DIR) on JSONL text or preference pairs and save a GPT-2 checkpoint.",
         discussion: """
         Each line is {"text": …} (every token scored; long texts are cut into context-sized windows) or a
         preference pair {"prompt": …, "chosen": …, …} (trained on prompt + chosen, loss on the chosen
         tokens and the end-of-text token only). The checkpoint directory holds model.safetensors and
-        config.json and loads with transformers' GPT2LMHeadModel.from_pretrained.
+        config.json and loads with transformers' GPT2LMHeadModel.from_pretrained. With --model DIR the text is
+        tokenized by DIR's tokenizer, training starts from DIR's weights, and the written folder keeps DIR's
+        config.json keys and tokenizer files.
         """
     )
 
@@ -23,7 +25,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Warm-up steps.") var warmup = SFTConfig.Settings.warmup.defaultValue
     @Option(help: "Schedule after warm-up: cosine or constant.") var decay = SFTConfig.Settings.decay.defaultValue.rawValue
     @Option(help: "AdamW weight decay.") var weightDecay = SFTConfig.Settings.weightDecay.defaultValue
-    @Option(help: "Seed for initialisation and batch order.") var seed: UInt64 = 0
+    @Option(help: "Seed for initialisation (without --model) and batch order.") var seed: UInt64 = 0
     @Option(help: "Print the loss every N steps.") var logEvery: Int = 10
     @OptionGroup var model: ModelOptions
     @OptionGroup var threads: ThreadOptions
@@ -35,16 +37,16 @@ struct SFTCommand: ParsableCommand {
     ])
 
     /// The SFT settings from the flags, validated with the model's memory plan.
-    func sftConfig() throws -> SFTConfig {
+    func sftConfig(_ modelConfig: GPTConfig) throws -> SFTConfig {
         guard let schedule = LearningRateSchedule.Decay(rawValue: decay) else {
             throw ValidationError("--decay must be cosine or constant, got '\(decay)'")
         }
         let config = SFTConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule, seed: seed,
                                adamw: AdamWConfig(weightDecay: weightDecay))
         try Self.flags.validating {
-            try model.config.validate()
+            try modelConfig.validate()
             try config.validate()
-            try MemoryPlan.model(model.config, maxBatch: batch, maxSequence: model.context,
+            try MemoryPlan.model(modelConfig, maxBatch: batch, maxSequence: modelConfig.contextLength,
                                  batchSetting: SFTConfig.Settings.batch.key, optimizer: true).check()
         }
         return config
@@ -52,16 +54,22 @@ struct SFTCommand: ParsableCommand {
 
     func validate() throws {
         guard logEvery >= 1 else { throw ValidationError("--log-every must be >= 1, got \(logEvery)") }
-        _ = try sftConfig()
+        _ = try sftConfig(try model.pretrained()?.config ?? model.flagConfig)
     }
 
     func run() throws {
         threads.apply()
-        let sft = try sftConfig()
-        let config = model.config
-        let corpus = try SFTCorpus.load(path: data, contextLength: config.contextLength)
-        let gpt = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength)
-        gpt.initializeGPT2(seed: seed)
+        let start = try model.pretrained()
+        let config = start?.config ?? model.flagConfig
+        let sft = try sftConfig(config)
+        let corpus = try SFTCorpus.load(path: data, contextLength: config.contextLength, tokenizer: start?.tokenizer ?? ByteTokenizer())
+        let gpt: GPTModel
+        if let start {
+            gpt = try start.load(maxBatch: batch)
+        } else {
+            gpt = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength)
+            gpt.initializeGPT2(seed: seed)
+        }
         print("sft: \(corpus.sequences.count) sequences (\(corpus.textLines) text lines, \(corpus.pairLines) pairs), \(gpt.parameterCount) parameters")
         let trainer = SFTTrainer(model: gpt, config: sft)
         var line = ProgressLine()
@@ -71,7 +79,8 @@ struct SFTCommand: ParsableCommand {
             line.update(text, final: r.step == 0 || (r.step + 1) % max(1, logEvery) == 0 || r.step + 1 == steps)
         }
         line.finish()
-        try GPT2Checkpoint.save(gpt, to: URL(fileURLWithPath: out), extraConfig: ["dpop": ["stage": "sft", "steps": steps, "seed": seed]])
-        print("saved \(out)/model.safetensors and config.json")
+        try GPT2Checkpoint.save(gpt, to: URL(fileURLWithPath: out), extraConfig: ["dpop": ["stage": "sft", "steps": steps, "seed": seed]],
+                                basedOn: start?.directory)
+        print("saved \(out)/model.safetensors and config.json" + (start == nil ? "" : " (with \(start!.directory.path)'s tokenizer files)"))
     }
 }

@@ -6,33 +6,46 @@ import Foundation
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "Score preference pairs with a GPT-2-format checkpoint (257-token byte vocabulary).",
+        abstract: "Score preference pairs with a GPT-2-format checkpoint (byte-level, or any vocabulary with its tokenizer).",
         discussion: """
+        The pairs are tokenized by the checkpoint's tokenizer (tokenizer.json, or vocab.json + merges.txt;
+        the byte tokenizer for a byte-level dpop checkpoint); --reference must use the same one.
         Prints one JSON line per pair: line, id (if any), logp_chosen, logp_rejected, edit_distance, and with
         --reference also ref_logp_chosen, ref_logp_rejected and loss (the pair's loss under --loss …).
         Without --json prints a table and the means.
         """
     )
 
-    @Option(help: "Policy checkpoint directory.") var model: String
+    @Option(help: "Policy checkpoint directory (config.json, safetensors weights, tokenizer files).") var model: String
     @Option(help: "Reference checkpoint directory.") var reference: String?
     @Option(help: "JSONL preference pairs.") var data: String
     @OptionGroup var lossOptions: LossOptions
     @Flag(help: "One JSON object per line.") var json = false
+
+    /// Sequences per forward (the arena's rows): enough to keep the matrix products efficient.
+    static let batch = 32
 
     func validate() throws {
         _ = try lossOptions.config()
     }
 
     func run() throws {
-        let policy = try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: model), maxBatch: 32)
-        guard policy.config.vocabSize == ByteTokenizer.vocabularySize else {
-            throw ValidationError("\(model) has a vocabulary of \(policy.config.vocabSize); dpop scores byte-level models (257 tokens)")
+        let policyFolder = try PretrainedModel.open(URL(fileURLWithPath: model))
+        let referenceFolder = try reference.map { try PretrainedModel.open(URL(fileURLWithPath: $0)) }
+        let tokenizer = policyFolder.tokenizer
+        if let referenceFolder, referenceFolder.config.vocabSize != policyFolder.config.vocabSize
+            || referenceFolder.tokenizer.vocabularySize != tokenizer.vocabularySize {
+            throw ValidationError("--reference \(referenceFolder.directory.path) has a vocabulary of \(referenceFolder.config.vocabSize) "
+                                  + "(tokenizer \(referenceFolder.tokenizer.vocabularySize)), --model \(model) \(policyFolder.config.vocabSize) "
+                                  + "(tokenizer \(tokenizer.vocabularySize)); the two must share a tokenizer")
         }
-        let ref = try reference.map { try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: $0), maxBatch: 32) }
-        let pairs = try PairsLoader.load(path: data, maxContext: policy.config.contextLength)
-        let lines = try PairScorer.pairLineNumbers(path: data)
-        let scores = PairScorer.score(pairs: pairs, lines: lines, model: policy, reference: ref, loss: try lossOptions.config())
+        let context = min(policyFolder.config.contextLength, referenceFolder?.config.contextLength ?? .max)
+        let (pairs, lines) = try PairsLoader.loadNumbered(path: data, maxContext: context, tokenizer: tokenizer)
+        let batch = Self.batch
+        let policy = try policyFolder.load(maxBatch: batch)
+        let ref = try referenceFolder?.load(maxBatch: batch)
+        let scores = PairScorer.score(pairs: pairs, lines: lines, model: policy, reference: ref, loss: try lossOptions.config(),
+                                      tokenizer: tokenizer)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPOPExperiments
 import DPOPTrainer
 import Foundation
 
@@ -9,6 +10,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train an SFT reference and a preference-optimised policy; write metrics and checkpoints.",
         discussion: """
         Data comes from --data FILE (JSONL of {"prompt","chosen","rejected"}) or the built-in --task arith.
+        The model is byte-level from scratch (shape flags), or --model DIR: a GPT-2 checkpoint folder with its
+        tokenizer, the start of the SFT reference (--sft-steps 0: it is the reference).
         Writes OUT/metrics.jsonl (one eval record per eval step: overall and per bucket), OUT/summary.json,
         and the checkpoints OUT/policy/ and OUT/reference/ (GPT-2 format).
         """
@@ -23,13 +26,14 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "SFT steps for the reference model.") var sftSteps = SFTConfig.Settings.steps.defaultValue
+    @Option(help: "SFT steps for the reference model (0 with --model: the model is the reference).") var sftSteps = SFTConfig.Settings.steps.defaultValue
     @Option(help: "SFT peak learning rate.") var sftLr = SFTConfig.Settings.lr.defaultValue
     @Option(help: "SFT batch (sequences).") var sftBatch = SFTConfig.Settings.batch.defaultValue
     @Option(help: "SFT warm-up steps.") var sftWarmup = SFTConfig.Settings.warmup.defaultValue
     @Option(help: "SFT schedule after warm-up: cosine or constant.") var sftDecay = SFTConfig.Settings.decay.defaultValue.rawValue
     @Option(help: "SFT AdamW weight decay.") var sftWeightDecay = SFTConfig.Settings.weightDecay.defaultValue
-    @Option(help: "Reuse this reference checkpoint instead of training one.") var reference: String?
+    @Option(help: "Reuse this reference checkpoint instead of training one (without --model, its shape and tokenizer are the run's).")
+    var reference: String?
 
     @Option(help: "Preference steps.") var steps = PreferenceTrainConfig.Settings.steps.defaultValue
     @OptionGroup var lossOptions: LossOptions
@@ -63,8 +67,26 @@ struct TrainCommand: ParsableCommand {
         PreferenceRunConfig.Settings.evalFraction.key: "eval-fraction",
     ])
 
+    /// Whether the SFT stage runs: not with a given reference, nor with `--model` and `--sft-steps 0`.
+    var sftStageRuns: Bool { reference == nil && !(model.checkpoint != nil && sftSteps == 0) }
+
+    /// The checkpoint the run starts from: `--model`, else the `--reference` folder (its shape and
+    /// tokenizer; shape flags, if given, must match it), else nil for a byte-level model from scratch.
+    func startModel() throws -> PretrainedModel? {
+        if let start = try model.pretrained() { return start }
+        guard let reference else { return nil }
+        let folder = try PretrainedModel.open(URL(fileURLWithPath: reference))
+        let flags = model.flagConfig, c = folder.config
+        if !model.shapeFlagsGiven.isEmpty,
+           (flags.vocabSize, flags.layers, flags.heads, flags.channels, flags.contextLength) != (c.vocabSize, c.layers, c.heads, c.channels, c.contextLength) {
+            throw ValidationError("the shape flags (\(model.shapeFlagsGiven.joined(separator: ", "))) differ from --reference \(reference)'s config.json "
+                                  + "(n_layer \(c.layers), n_head \(c.heads), n_embd \(c.channels), n_positions \(c.contextLength), vocab_size \(c.vocabSize)); leave them out")
+        }
+        return folder
+    }
+
     /// The run's configuration from the flags, validated (ranges and memory) by the trainer's rules.
-    func runConfig() throws -> PreferenceRunConfig {
+    func runConfig(start: PretrainedModel?) throws -> PreferenceRunConfig {
         guard let sftSchedule = LearningRateSchedule.Decay(rawValue: sftDecay) else {
             throw ValidationError("--sft-decay must be cosine or constant, got '\(sftDecay)'")
         }
@@ -72,36 +94,49 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--decay must be cosine or constant, got '\(decay)'")
         }
         let config = PreferenceRunConfig(
-            model: model.config,
+            model: start?.config ?? model.flagConfig,
             sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: seed,
                            adamw: AdamWConfig(weightDecay: sftWeightDecay)),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs),
             loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
-        try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs) }
+        try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }
         return config
     }
 
     func validate() throws {
         guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
+        if let task, task != "arith" { throw ValidationError("unknown --task '\(task)'; the built-in task is arith") }
+        if sftSteps == 0 && model.checkpoint == nil && reference == nil {
+            throw ValidationError("--sft-steps 0 needs --model DIR (the pretrained model is then the reference)")
+        }
+        let start = try startModel()
         if task != nil {
             try Self.flags.validating {
-                try ArithTaskConfig(count: pairs, steps: arithSteps...arithSteps, maxContext: model.contextLength).validate()
+                try ArithTaskConfig(count: pairs, steps: arithSteps...arithSteps,
+                                    maxContext: start?.config.contextLength ?? model.flagConfig.contextLength).validate()
             }
         }
-        _ = try runConfig()
+        _ = try runConfig(start: start)
+    }
+
+    /// The data flags as a data section, read by the one loader specs use too.
+    var dataSpec: ExperimentDataSpec {
+        ExperimentDataSpec(task: task, path: data, pairs: pairs, corruption: corruption, steps: arithSteps,
+                           maxNumber: ArithTaskConfig.Settings.maxNumber.defaultValue, seed: seed,
+                           evalFraction: evalFraction, buckets: bucket)
     }
 
     func run() throws {
         threads.apply()
-        let runConfig = try runConfig()
-        let config = runConfig.model
-        let source = try Self.flags.validating {
-            try TaskSource.load(data: data, task: task, pairs: pairs, corruption: corruption,
-                                arithSteps: arithSteps...arithSteps, seed: seed, context: config.contextLength)
+        let start = try startModel()
+        let runConfig = try runConfig(start: start)
+        let tokenizer = start?.tokenizer ?? ByteTokenizer()
+        let (loadedPairs, _) = try Self.flags.validating {
+            try DatasetLoader.load(dataSpec, context: runConfig.model.contextLength, tokenizer: tokenizer)
         }
-        let run = PreferenceRun(config: runConfig, pairs: source.pairs, answerCheck: source.answerCheck)
+        let run = PreferenceRun(config: runConfig, pairs: loadedPairs, answerCheck: AnswerCheck.arith, start: start)
         run.log = { print($0); fflush(nil) }
         var line = ProgressLine()
         let started = Date()
@@ -116,11 +151,19 @@ struct TrainCommand: ParsableCommand {
             print(MetricsFormatter.line(record))
             fflush(nil)
         }
-        let referenceModel = try reference.map {
-            try GPT2Checkpoint.loadModel(from: URL(fileURLWithPath: $0), maxBatch: max(sftBatch, 2 * batch))
+        var referenceModel: GPTModel?
+        if let reference {
+            let folder = try PretrainedModel.open(URL(fileURLWithPath: reference))
+            guard folder.config == runConfig.model else {
+                throw ValidationError("--reference \(reference) has another shape than --model (compare their config.json)")
+            }
+            referenceModel = try folder.load(maxBatch: runConfig.referenceBatch)
+        } else if let start, !sftStageRuns {
+            print("reference: the pretrained model \(start.directory.path) (--sft-steps 0)")
+            referenceModel = try start.load(maxBatch: runConfig.referenceBatch)
         }
-        let records = try run.run(outDirectory: out.map { URL(fileURLWithPath: $0) }, saveCheckpoints: !noCheckpoints,
-                                  reference: referenceModel)
+        let records = try run.run(outDirectory: out.map { URL(fileURLWithPath: $0) },
+                                  outputs: noCheckpoints ? [.summary] : [.summary, .checkpoints], reference: referenceModel)
         line.finish()
         print(MetricsFormatter.table(first: records.first!, last: records.last!))
         if let out { print("wrote \(out)/metrics.jsonl, \(out)/summary.json" + (noCheckpoints ? "" : ", \(out)/policy/, \(out)/reference/")) }

@@ -113,8 +113,9 @@ import Testing
     @Test func pairLineNumbersSkipBlankLines() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-lines-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: url) }
-        try Data("{\"a\":1}\n\n  \r\n{\"b\":2}\r\n{\"c\":3}".utf8).write(to: url)
-        #expect(try PairScorer.pairLineNumbers(path: url.path) == [1, 4, 5])
+        let pair = #"{"prompt":"p","chosen":"a","rejected":"b"}"#
+        try Data("\u{FEFF}\(pair)\n\n  \r\n\(pair)\r\n\(pair)".utf8).write(to: url)
+        #expect(try PairsLoader.loadNumbered(path: url.path).lines == [1, 4, 5])
     }
 
     @Test func pairScorerLossMatchesTheLossFormula() throws {

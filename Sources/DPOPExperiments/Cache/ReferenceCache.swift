@@ -25,13 +25,21 @@ public struct ReferenceCache: Sendable {
         public var splitSeed: UInt64
         /// Bumped when the trainer's numerics change in a way that invalidates old entries.
         public var format = 1
+        /// SHA-256 of the pretrained checkpoint the SFT starts from (`PretrainedStart`); nil, and absent
+        /// from the key's JSON, for a model from scratch.
+        public var checkpointSHA256: String?
+        /// SHA-256 of that checkpoint's tokenizer files; nil (absent) for the byte tokenizer.
+        public var tokenizerSHA256: String?
 
-        public init(dataSHA256: String, model: GPTConfig, sft: SFTConfig, evalFraction: Double, splitSeed: UInt64) {
+        public init(dataSHA256: String, model: GPTConfig, sft: SFTConfig, evalFraction: Double, splitSeed: UInt64,
+                    pretrained: PretrainedStart? = nil) {
             self.dataSHA256 = dataSHA256
             self.model = model
             self.sft = sft
             self.evalFraction = evalFraction
             self.splitSeed = splitSeed
+            checkpointSHA256 = pretrained?.checkpointSHA256
+            tokenizerSHA256 = pretrained?.tokenizerSHA256
         }
 
         /// The cache key: SHA-256 of the canonical JSON, first 16 hex characters.

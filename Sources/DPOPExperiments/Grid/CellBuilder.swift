@@ -13,12 +13,31 @@ struct CellBuilder {
     let specDirectory: String
     /// Settings some axis gives more than one value: when a check involves several settings, these are the likeliest culprits.
     private let varied: Set<String>
+    /// Pretrained checkpoints opened and hashed once per folder, however many cells start from them.
+    private let checkpoints = OpenedCheckpoints()
 
     init(document: SpecDocument, log: DiagnosticLog, specDirectory: String) {
         self.document = document
         self.log = log
         self.specDirectory = specDirectory
         varied = Set(document.factors.flatMap(\.axes).filter { $0.values.count > 1 }.map(\.key.path))
+    }
+
+    /// The shape settings a pretrained checkpoint's `config.json` gives instead of the spec.
+    static let shapeKeys = ["model.layers", "model.heads", "model.embedding", "model.context"]
+
+    /// What opening a checkpoint folder gave: its config and start record, or the error.
+    private final class OpenedCheckpoints {
+        var byPath: [String: Result<(GPTConfig, PretrainedStart), Error>] = [:]
+        func open(_ path: String) -> Result<(GPTConfig, PretrainedStart), Error> {
+            if let known = byPath[path] { return known }
+            let result = Result { () throws -> (GPTConfig, PretrainedStart) in
+                let model = try PretrainedModel.open(URL(fileURLWithPath: path))
+                return (model.config, try PretrainedStart(model, path: path))
+            }
+            byPath[path] = result
+            return result
+        }
     }
 
     /// A built cell: the config for the runner and the one its id hashes (data path as written, not absolute).
@@ -79,7 +98,32 @@ struct CellBuilder {
             task = task ?? "arith"
         }
 
-        let context = int("model.context")
+        // Model: a pretrained checkpoint's shape, or the spec's sizes for a byte-level model.
+        var pretrained: PretrainedStart?
+        var idPretrained: PretrainedStart?
+        var model = GPTConfig(vocabSize: ByteTokenizer.vocabularySize, contextLength: int("model.context"), layers: int("model.layers"),
+                              heads: int("model.heads"), channels: int("model.embedding"))
+        if let written = value(key("model.pretrained")), let text = written.value.stringValue {
+            for path in Self.shapeKeys {
+                if let at = assigned[path]?.position ?? document.settings[path]?.position {
+                    fail("\(path) cannot be set together with model.pretrained: the checkpoint's config.json gives the model's shape",
+                         at: at, hint: "remove \(path); the shape is read from \(text)/config.json")
+                }
+            }
+            let resolved = SpecReader.resolve(text, in: specDirectory)
+            switch checkpoints.open(resolved) {
+            case .success(let (config, start)):
+                model = config
+                pretrained = start
+                idPretrained = start
+                idPretrained?.path = text
+            case .failure(let error):
+                fail("model.pretrained: \((error as? DPOPError).map(SpecReader.message) ?? "\(error)")", at: written.position ?? document.rootPosition)
+            }
+        } else {
+            check { try model.validate() }
+        }
+        let context = model.contextLength
         // Arith-only fields start at their defaults and keep them for file-backed cells, so they cannot split those ids.
         func builtIn(_ path: String) -> SpecValue { key(path).defaultValue! }
         var data = ExperimentDataSpec(task: task, path: path, pairs: builtIn("data.pairs").intValue!,
@@ -142,11 +186,6 @@ struct CellBuilder {
         } catch {}
         data.buckets = parsed.map(\.description)
 
-        // Model.
-        let model = GPTConfig(vocabSize: ByteTokenizer.vocabularySize, contextLength: context, layers: int("model.layers"),
-                              heads: int("model.heads"), channels: int("model.embedding"))
-        check { try model.validate() }
-
         // Training stages; the cell seed drives SFT initialisation and both stages' order.
         let seed = value(SpecKey.seed)?.value.uintValue ?? 0
         let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: Float(double("sft.lr")),
@@ -188,12 +227,14 @@ struct CellBuilder {
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue
-        let config = CellConfig(data: data, model: model, sft: sft, train: train, loss: loss, bucket: bucket, seed: seed)
+        let config = CellConfig(data: data, model: model, sft: sft, train: train, loss: loss, bucket: bucket, seed: seed,
+                                pretrained: pretrained)
         // The rest of the run's rules, memory first: a cell that cannot fit is refused here, not in every run.
         check { try config.runConfig.validate(pairs: task != nil ? data.pairs : nil) }
         guard ok else { return nil }
         var idConfig = config
         idConfig.data.path = idPath
+        idConfig.pretrained = idPretrained
         return Built(config: config, idConfig: idConfig)
     }
 

@@ -8,8 +8,11 @@ import Foundation
 public struct CellConfig: Codable, Equatable, Hashable, Sendable {
     /// Pairs to train and evaluate on.
     public var data: ExperimentDataSpec
-    /// Model shape (vocabulary 257, the byte tokenizer's).
+    /// Model shape: vocabulary 257 (the byte tokenizer's) and the spec's sizes, or a pretrained checkpoint's config.
     public var model: GPTConfig
+    /// The checkpoint the SFT reference starts from, whose tokenizer reads the pairs; nil (and not encoded)
+    /// for a byte-level model initialised from scratch.
+    public var pretrained: PretrainedStart?
     /// Supervised stage that makes the reference model.
     public var sft: SFTConfig
     /// Preference stage.
@@ -23,9 +26,10 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
 
     /// Creates a cell configuration.
     public init(data: ExperimentDataSpec, model: GPTConfig, sft: SFTConfig, train: PreferenceTrainConfig,
-                loss: PreferenceLossConfig, bucket: String?, seed: UInt64) {
+                loss: PreferenceLossConfig, bucket: String?, seed: UInt64, pretrained: PretrainedStart? = nil) {
         self.data = data
         self.model = model
+        self.pretrained = pretrained
         self.sft = sft
         self.train = train
         self.loss = loss
@@ -63,6 +67,7 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         hasher.combine(model.heads)
         hasher.combine(model.channels)
         hasher.combine(model.contextLength)
+        hasher.combine(pretrained)
         hasher.combine(sft.steps)
         hasher.combine(train.steps)
         hasher.combine(train.lr)

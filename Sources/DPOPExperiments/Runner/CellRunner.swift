@@ -103,33 +103,28 @@ public struct CellRunner {
 
     private func train(_ cell: GridCell, into work: URL, record: inout RunRecord) throws -> EvalRecord {
         let c = cell.config
-        let (pairs, dataSHA) = try DatasetLoader.load(c.data, context: c.model.contextLength)
-        let runConfig = PreferenceRunConfig(
-            model: c.model, sft: withSeed(c.sft, c.seed), train: withSeed(c.train, c.seed), loss: c.loss,
-            evalFraction: c.data.evalFraction, splitSeed: c.seed, buckets: c.data.buckets, trainBucket: c.bucket)
-        let run = PreferenceRun(config: runConfig, pairs: pairs, answerCheck: AnswerCheck.arith)
-        run.log = log
-        run.onStep = onStep
-        run.stopRequested = stopRequested
-        run.onEval = { log(MetricsFormatter.line($0)) }
+        let start = try c.pretrained.map { try PretrainedModel.open(URL(fileURLWithPath: $0.path)) }
+        let runConfig = c.runConfig
+        let (pairs, dataSHA) = try DatasetLoader.load(c.data, context: c.model.contextLength,
+                                                      tokenizer: start?.tokenizer ?? ByteTokenizer())
+        let cellRun = PreferenceRun(config: runConfig, pairs: pairs, answerCheck: AnswerCheck.arith, start: start)
+        cellRun.log = log
+        cellRun.onStep = onStep
+        cellRun.stopRequested = stopRequested
+        cellRun.onEval = { log(MetricsFormatter.line($0)) }
         let inputs = ReferenceCache.Inputs(dataSHA256: dataSHA, model: c.model, sft: runConfig.sft,
-                                           evalFraction: c.data.evalFraction, splitSeed: c.seed)
-        let loaded = try cache.obtain(inputs, maxBatch: max(runConfig.sft.batch, 2 * runConfig.train.batch), log: log) {
-            let buckets = c.data.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: c.data.buckets)
-            let train = pairs.split(evalFraction: c.data.evalFraction, seed: c.seed).train.map { PreparedPair($0, buckets: buckets) }
-            let reference = try run.trainReference(on: train)
-            return (reference, ReferenceScores.compute(reference: reference, pairs: pairs))
+                                           evalFraction: c.data.evalFraction, splitSeed: c.seed, pretrained: c.pretrained)
+        let loaded = try cache.obtain(inputs, maxBatch: runConfig.referenceBatch, log: log) {
+            let reference = try cellRun.trainReference()
+            return (reference, ReferenceScores.compute(reference: reference, pairs: pairs, tokenizer: cellRun.tokenizer))
         }
         record.referenceCacheKey = loaded.key
         record.referenceSHA256 = loaded.entry.weightsSHA256
-        run.referenceScores = loaded.scores
-        let records = try run.run(outDirectory: work, saveCheckpoints: false, reference: loaded.model)
-        try? FileManager.default.removeItem(at: work.appendingPathComponent("summary.json"))
+        cellRun.referenceScores = loaded.scores
+        let records = try cellRun.run(outDirectory: work, outputs: [], reference: loaded.model)
         return records.last!
     }
 
-    private func withSeed(_ s: SFTConfig, _ seed: UInt64) -> SFTConfig { var s = s; s.seed = seed; return s }
-    private func withSeed(_ t: PreferenceTrainConfig, _ seed: UInt64) -> PreferenceTrainConfig { var t = t; t.seed = seed; return t }
 }
 
 /// Peak resident set size of this process (getrusage), in MiB.

@@ -17,7 +17,12 @@ struct SpecDataCheck {
             var pairs: [PreferencePair]
             var distances: [PreferencePair: (Int, Double)]
         }
-        var loaded: [ExperimentDataSpec: Loaded?] = [:]
+        /// A data section read by one tokenizer (its SHA-256; nil for bytes): pretrained cells count their model's tokens.
+        struct Source: Hashable {
+            var data: ExperimentDataSpec
+            var tokenizer: String?
+        }
+        var loaded: [Source: Loaded?] = [:]
         var splits: [String: (train: [PreferencePair], eval: [PreferencePair])] = [:]
         var checked: Set<String> = []
         for cell in cells {
@@ -25,29 +30,31 @@ struct SpecDataCheck {
             var source = c.data
             source.evalFraction = 0
             source.buckets = []
+            let sourceKey = Source(data: source, tokenizer: c.pretrained.map { $0.tokenizerSHA256 ?? $0.checkpointSHA256 })
             let data: Loaded
-            if let known = loaded[source] {
+            if let known = loaded[sourceKey] {
                 guard let known else { continue }
                 data = known
             } else {
                 do {
-                    let pairs = try DatasetLoader.load(c.data, context: c.model.contextLength).0
+                    let tokenizer = try c.pretrained.map { try PretrainedModel.open(URL(fileURLWithPath: $0.path)).tokenizer } ?? ByteTokenizer()
+                    let pairs = try DatasetLoader.load(c.data, context: c.model.contextLength, tokenizer: tokenizer).0
                     var distances: [PreferencePair: (Int, Double)] = [:]
                     for p in pairs {
-                        let chosen = p.chosenTokens, rejected = p.rejectedTokens
+                        let (_, chosen, rejected) = p.tokens(tokenizer)
                         let d = EditDistance.levenshtein(chosen, rejected)
                         distances[p] = (d, EditDistance.normalise(d, chosen.count, rejected.count))
                     }
                     data = Loaded(pairs: pairs, distances: distances)
-                    loaded[source] = data
+                    loaded[sourceKey] = data
                 } catch {
-                    loaded[source] = .some(nil)
+                    loaded[sourceKey] = .some(nil)
                     let message = (error as? DPOPError).map(SpecReader.message) ?? "\(error)"
                     log.error("the data does not load: \(message)", at: at("data.path", "data.task") ?? document.dataPosition ?? document.rootPosition)
                     continue
                 }
             }
-            let splitKey = "\(source)|\(c.data.evalFraction)|\(c.seed)"
+            let splitKey = "\(sourceKey)|\(c.data.evalFraction)|\(c.seed)"
             guard checked.insert(splitKey + "|\(c.bucket ?? "")|\(c.data.buckets)").inserted else { continue }
             let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: c.seed)
             splits[splitKey] = split

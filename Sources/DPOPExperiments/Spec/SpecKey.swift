@@ -20,6 +20,8 @@ struct SpecKey: Sendable {
         case corruption
         /// A pairs file, relative to the spec's folder.
         case file
+        /// A model folder, relative to the spec's folder.
+        case folder
         /// The name of a bucket in `data.buckets`.
         case bucketName
     }
@@ -91,6 +93,7 @@ struct SpecKey: Sendable {
         typealias Train = PreferenceTrainConfig.Settings
         typealias Loss = PreferenceLossConfig.Settings
         return [
+            SpecKey("model.pretrained", .folder, nil),
             SpecKey(Model.layers),
             SpecKey(Model.heads),
             SpecKey(Model.embedding),

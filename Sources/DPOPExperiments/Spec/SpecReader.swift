@@ -576,6 +576,15 @@ struct SpecReader {
                 return nil
             }
             return LocatedValue(.string(Self.normalise(text)), at: at)
+        case .folder:
+            let resolved = Self.resolve(text, in: specDirectory)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue else {
+                log.error("\(what): no folder at '\(resolved)'", at: at,
+                          hint: "a checkpoint folder (config.json, model.safetensors, tokenizer files); a relative path is relative to the spec's folder, \(specDirectory)")
+                return nil
+            }
+            return LocatedValue(.string(Self.normalise(text)), at: at)
         case .bucketName:
             return LocatedValue(.string(text), at: at)
         }
@@ -666,6 +675,7 @@ struct SpecReader {
         case .lossKind: return "a loss name like dpo or dpop"
         case .corruption: return "a corruption mix like step or {step: 0.5, resample: 0.5}"
         case .file: return "a file path"
+        case .folder: return "a folder path"
         case .bucketName: return "a bucket name"
         }
     }

@@ -35,8 +35,22 @@ public enum GPT2Checkpoint {
         return json
     }
 
+    /// The index of a sharded checkpoint (`save_pretrained` with `max_shard_size`): tensor name → shard file.
+    public static let shardIndexFile = "model.safetensors.index.json"
+    /// PyTorch's pickle format, which dpop does not read.
+    static let pickleWeightsFile = "pytorch_model.bin"
+    /// Tokenizer and generation files `save_pretrained` writes next to a model; copied into checkpoints
+    /// dpop writes from a pretrained start, so `from_pretrained` loads model and tokenizer from them.
+    public static let companionFiles = [BPETokenizerFiles.tokenizerJSON, "tokenizer_config.json", "special_tokens_map.json",
+                                        "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "added_tokens.json",
+                                        "generation_config.json"]
+
     /// Writes `model` to `directory` atomically: files go to a sibling temp folder that is renamed into place.
-    public static func save(_ model: GPTModel, to directory: URL, extraConfig: [String: Any] = [:]) throws {
+    ///
+    /// With `basedOn` (the pretrained checkpoint the model started from) the original `config.json` is
+    /// kept — every key, known or not — with the shape and dtype keys set to what is written, and the
+    /// tokenizer files are copied alongside.
+    public static func save(_ model: GPTModel, to directory: URL, extraConfig: [String: Any] = [:], basedOn: URL? = nil) throws {
         let fm = FileManager.default
         let parent = directory.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
@@ -49,8 +63,24 @@ public enum GPT2Checkpoint {
             }
             let weights = try SafeTensors.encode(tensors, metadata: ["format": "pt", "writer": "dpop"])
             try FileWrite.data(weights, to: staging.appendingPathComponent(weightsFile))
-            let json = try JSONSerialization.data(withJSONObject: configJSON(for: model.config, extra: extraConfig),
-                                                  options: [.prettyPrinted, .sortedKeys])
+            var config = configJSON(for: model.config, extra: extraConfig)
+            if let basedOn {
+                var original = try originalConfig(in: basedOn)
+                // What the written weights are: their shape, float32, one file, a tied head.
+                for key in ["vocab_size", "n_positions", "n_ctx", "n_embd", "n_layer", "n_head", "torch_dtype", "tie_word_embeddings"] {
+                    original[key] = config[key]
+                }
+                original.removeValue(forKey: "dtype")
+                for (k, v) in extraConfig { original[k] = v }
+                config = original
+                for name in companionFiles {
+                    let source = basedOn.appendingPathComponent(name)
+                    // Read and write (not copyItem): a symlinked tokenizer file becomes a real one.
+                    guard let data = fm.contents(atPath: source.path) else { continue }
+                    try FileWrite.data(data, to: staging.appendingPathComponent(name))
+                }
+            }
+            let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
             try FileWrite.data(json, to: staging.appendingPathComponent(configFile))
             if fm.fileExists(atPath: directory.path) { try fm.removeItem(at: directory) }
             try fm.moveItem(at: staging, to: directory)
@@ -61,62 +91,121 @@ public enum GPT2Checkpoint {
         }
     }
 
-    /// Reads the model shape from `config.json`, checking what dpop's kernels require.
-    public static func readConfig(from directory: URL) throws -> GPTConfig {
-        let url = directory.appendingPathComponent(configFile)
-        let path = url.path
+    /// The `config.json` of `directory` as a JSON object.
+    static func originalConfig(in directory: URL) throws -> [String: Any] {
+        let path = directory.appendingPathComponent(configFile).path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DPOPError.checkpoint(path: path, message: "no config.json", hint: "a checkpoint directory holds model.safetensors and config.json")
         }
         guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw DPOPError.checkpoint(path: path, message: "not a JSON object", hint: nil)
         }
-        func int(_ keys: String...) throws -> Int {
-            for k in keys { if let v = json[k] as? Int { return v } }
-            throw DPOPError.checkpoint(path: path, message: "missing integer key '\(keys[0])'", hint: "GPT-2 configs carry n_embd, n_layer, n_head, n_positions, vocab_size")
+        return json
+    }
+
+    /// Reads the model shape from `config.json`, checking every field that changes what the network
+    /// computes; one dpop cannot run is an error naming the field.
+    public static func readConfig(from directory: URL) throws -> GPTConfig {
+        let path = directory.appendingPathComponent(configFile).path
+        let json = try originalConfig(in: directory)
+        func fail(_ field: String, _ message: String, _ hint: String? = nil) -> DPOPError {
+            .checkpoint(path: path, message: "\(field): \(message)", hint: hint)
         }
+        func int(_ keys: String...) throws -> Int {
+            for k in keys {
+                guard let v = json[k], !(v is NSNull) else { continue }
+                // (No `is Bool` test: on Linux a parsed 0 or 1 also casts to Bool.)
+                guard let i = v as? Int else { throw fail(k, "must be a whole number, got \(v)") }
+                return i
+            }
+            throw fail(keys[0], "missing", "GPT-2 configs carry n_embd, n_layer, n_head, n_positions, vocab_size")
+        }
+        func bool(_ key: String) -> Bool? { json[key] as? Bool }
         if let type = json["model_type"] as? String, type != "gpt2" {
-            throw DPOPError.checkpoint(path: path, message: "model_type is '\(type)', dpop reads only gpt2", hint: nil)
+            throw fail("model_type", "is '\(type)'; dpop runs only gpt2", "GPT-2-family checkpoints (gpt2, distilgpt2, …) have model_type gpt2")
         }
         if let act = json["activation_function"] as? String, !acceptedActivations.contains(act) {
-            throw DPOPError.checkpoint(path: path, message: "activation_function '\(act)' is not supported",
-                                       hint: "dpop implements GPT-2's tanh GELU (gelu_new)")
+            throw fail("activation_function", "'\(act)' is not supported", "dpop implements GPT-2's tanh GELU (gelu_new, gelu_pytorch_tanh)")
         }
-        if let eps = json["layer_norm_epsilon"] as? Double, abs(eps - 1e-5) > 1e-12 {
-            throw DPOPError.checkpoint(path: path, message: "layer_norm_epsilon \(eps) is not supported (dpop uses 1e-5)", hint: nil)
+        if let value = json["layer_norm_epsilon"], !(value is NSNull) {
+            guard let eps = value as? Double else { throw fail("layer_norm_epsilon", "must be a number, got \(value)") }
+            guard abs(eps - 1e-5) <= 1e-12 else { throw fail("layer_norm_epsilon", "\(eps) is not supported (dpop's LayerNorm uses 1e-5)") }
         }
-        if let inner = json["n_inner"] as? Int, inner != 4 * (try int("n_embd")) {
-            throw DPOPError.checkpoint(path: path, message: "n_inner \(inner) is not supported (dpop uses 4·n_embd)", hint: nil)
+        if bool("tie_word_embeddings") == false {
+            throw fail("tie_word_embeddings", "false: the checkpoint has its own lm_head; dpop's output layer is the input embedding",
+                       "GPT-2 ties them; a model with a separate output matrix cannot run here")
+        }
+        if bool("scale_attn_weights") == false {
+            throw fail("scale_attn_weights", "false is not supported (dpop scales attention by 1/√head size)")
+        }
+        if bool("scale_attn_by_inverse_layer_idx") == true {
+            throw fail("scale_attn_by_inverse_layer_idx", "true is not supported")
+        }
+        if bool("add_cross_attention") == true {
+            throw fail("add_cross_attention", "true is not supported (dpop runs decoder-only GPT-2)")
+        }
+        let channels = try int("n_embd")
+        if let value = json["n_inner"], !(value is NSNull) {
+            guard let inner = value as? Int, inner == 4 * channels else {
+                throw fail("n_inner", "\(value) is not supported (dpop's MLP is 4·n_embd = \(4 * channels) wide)")
+            }
         }
         let config = GPTConfig(vocabSize: try int("vocab_size"), contextLength: try int("n_positions", "n_ctx"),
-                               layers: try int("n_layer"), heads: try int("n_head"), channels: try int("n_embd"))
+                               layers: try int("n_layer"), heads: try int("n_head"), channels: channels)
         do { try config.validate() } catch {
             throw DPOPError.checkpoint(path: path, message: error.description, hint: nil)
         }
         return config
     }
 
+    /// The weight files of `directory`: `model.safetensors`, or the shards a `model.safetensors.index.json`
+    /// names (in name order); a folder with only `pytorch_model.bin` is an error saying how to convert it.
+    public static func weightFiles(in directory: URL) throws -> [URL] {
+        let fm = FileManager.default
+        let single = directory.appendingPathComponent(weightsFile)
+        if fm.fileExists(atPath: single.path) { return [single] }
+        let index = directory.appendingPathComponent(shardIndexFile)
+        if let data = fm.contents(atPath: index.path) {
+            guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let map = json["weight_map"] as? [String: String], !map.isEmpty else {
+                throw DPOPError.checkpoint(path: index.path, message: "weight_map: missing, empty or not a mapping of tensor name to file",
+                                           hint: "the index save_pretrained writes maps every tensor to its shard")
+            }
+            let shards = Set(map.values).sorted()
+            for shard in shards where shard.contains("/") || !fm.fileExists(atPath: directory.appendingPathComponent(shard).path) {
+                throw DPOPError.checkpoint(path: index.path, message: "weight_map names shard '\(shard)', which is not in the folder", hint: nil)
+            }
+            return shards.map { directory.appendingPathComponent($0) }
+        }
+        if fm.fileExists(atPath: directory.appendingPathComponent(pickleWeightsFile).path) {
+            throw DPOPError.checkpoint(path: directory.appendingPathComponent(pickleWeightsFile).path,
+                                       message: "dpop reads safetensors weights, and this folder has only PyTorch's pickle format",
+                                       hint: "re-save it with transformers: AutoModelForCausalLM.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)")
+        }
+        throw DPOPError.checkpoint(path: single.path, message: "cannot read model.safetensors: the file does not exist",
+                                   hint: "a checkpoint folder holds config.json and model.safetensors (or model.safetensors.index.json and its shards); save with safe_serialization=True")
+    }
+
     /// Loads the parameters of `directory` into `model`, validating every name, shape and dtype.
     /// Accepts names with or without `transformer.`, ignores the `attn.bias`/`attn.masked_bias`
     /// buffers, and accepts an `lm_head.weight` equal to `wte` (a tied head).
     public static func load(into model: GPTModel, from directory: URL) throws {
-        let url = directory.appendingPathComponent(weightsFile)
-        let path = url.path
-        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else {
-            throw DPOPError.checkpoint(path: path, message: "cannot read model.safetensors",
-                                       hint: FileManager.default.fileExists(atPath: path) ? nil : "the file does not exist; save with safe_serialization=True")
-        }
-        var (tensors, _) = try SafeTensors.decode(data, path: path)
+        let files = try weightFiles(in: directory)
+        let path = files.count == 1 ? files[0].path : directory.appendingPathComponent(shardIndexFile).path
         // Normalise names to the prefixed form.
         var byName: [String: NamedTensor] = [:]
-        for (name, t) in tensors {
-            let full = name.hasPrefix("transformer.") || name.hasPrefix("lm_head.") ? name : "transformer." + name
-            if byName[full] != nil {
-                throw DPOPError.checkpoint(path: path, message: "tensor '\(full)' appears twice (with and without the transformer. prefix)", hint: nil)
+        for file in files {
+            guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else {
+                throw DPOPError.checkpoint(path: file.path, message: "cannot read the file", hint: nil)
             }
-            byName[full] = t
+            for (name, t) in try SafeTensors.decode(data, path: file.path).tensors {
+                let full = name.hasPrefix("transformer.") || name.hasPrefix("lm_head.") ? name : "transformer." + name
+                if byName[full] != nil {
+                    throw DPOPError.checkpoint(path: file.path, message: "tensor '\(full)' appears twice (in two shards, or with and without the transformer. prefix)", hint: nil)
+                }
+                byName[full] = t
+            }
         }
-        tensors = [:]
         let entries = GPT2TensorMap.entries(for: model.layout)
         var problems: [String] = []
         var seen: Set<String> = []

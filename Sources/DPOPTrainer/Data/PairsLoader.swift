@@ -6,26 +6,42 @@ import Foundation
 /// Blank lines (empty or whitespace only) are skipped; a UTF-8 byte-order mark and CRLF line ends are
 /// accepted. Every other problem is an error naming the file and line: not JSON, not an object, a
 /// missing, repeated or non-string field, an empty prompt or completion, identical completions, or — when
-/// `maxContext` is given — a prompt plus completion plus end-of-text longer than the model's context.
+/// `maxContext` is given — a prompt plus completion plus end-of-text longer than the model's context, in
+/// tokens of the model's tokenizer (each tokenized separately, as the data contract says).
 /// All lines are checked; up to `maxReportedErrors` problems are reported together in one error.
 public enum PairsLoader {
     /// Most bad lines described in one error; the rest are only counted.
     public static let maxReportedErrors = 20
 
     /// Loads the pairs of the JSONL file at `path`.
-    public static func load(path: String, maxContext: Int? = nil) throws -> [PreferencePair] {
+    public static func load(path: String, maxContext: Int? = nil, tokenizer: any Tokenizer = ByteTokenizer()) throws -> [PreferencePair] {
+        try loadNumbered(path: path, maxContext: maxContext, tokenizer: tokenizer).pairs
+    }
+
+    /// Loads the pairs of the JSONL file at `path` with the 1-based line number each came from.
+    public static func loadNumbered(path: String, maxContext: Int? = nil, tokenizer: any Tokenizer = ByteTokenizer()) throws
+        -> (pairs: [PreferencePair], lines: [Int]) {
         let data = try TextFile.bytes(path, what: "the pairs file")
-        return try parse(Array(data), file: path, maxContext: maxContext)
+        return try parseNumbered(Array(data), file: path, maxContext: maxContext, tokenizer: tokenizer)
     }
 
     /// Parses JSONL `text`; `file` is the name used in error messages.
-    public static func parse(_ text: String, file: String, maxContext: Int? = nil) throws -> [PreferencePair] {
-        try parse(Array(text.utf8), file: file, maxContext: maxContext)
+    public static func parse(_ text: String, file: String, maxContext: Int? = nil, tokenizer: any Tokenizer = ByteTokenizer()) throws
+        -> [PreferencePair] {
+        try parseNumbered(Array(text.utf8), file: file, maxContext: maxContext, tokenizer: tokenizer).pairs
     }
 
     /// Parses JSONL bytes; `file` is the name used in error messages.
-    public static func parse(_ bytes: [UInt8], file: String, maxContext: Int? = nil) throws -> [PreferencePair] {
+    public static func parse(_ bytes: [UInt8], file: String, maxContext: Int? = nil, tokenizer: any Tokenizer = ByteTokenizer()) throws
+        -> [PreferencePair] {
+        try parseNumbered(bytes, file: file, maxContext: maxContext, tokenizer: tokenizer).pairs
+    }
+
+    /// Parses JSONL bytes into pairs and the line number of each.
+    static func parseNumbered(_ bytes: [UInt8], file: String, maxContext: Int?, tokenizer: any Tokenizer) throws
+        -> (pairs: [PreferencePair], lines: [Int]) {
         var pairs: [PreferencePair] = []
+        var lines: [Int] = []
         var errors: [(line: Int, message: String)] = []
         var badLines = 0
         var lineNumber = 0
@@ -39,7 +55,8 @@ public enum PairsLoader {
             if line.last == 0x0D { line = line.dropLast() }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
-                pairs.append(try parseLine(line, maxContext: maxContext))
+                pairs.append(try parseLine(line, maxContext: maxContext, tokenizer: tokenizer))
+                lines.append(lineNumber)
             } catch let e as LineError {
                 badLines += 1
                 if errors.count < maxReportedErrors { errors.append((lineNumber, e.message)) }
@@ -58,14 +75,14 @@ public enum PairsLoader {
         if pairs.isEmpty {
             throw DPOPError.io(path: file, message: "contains no pairs (it is empty or has only blank lines)")
         }
-        return pairs
+        return (pairs, lines)
     }
 
     private struct LineError: Error {
         var message: String
     }
 
-    private static func parseLine(_ bytes: ArraySlice<UInt8>, maxContext: Int?) throws -> PreferencePair {
+    private static func parseLine(_ bytes: ArraySlice<UInt8>, maxContext: Int?, tokenizer: any Tokenizer) throws -> PreferencePair {
         let text = String(decoding: bytes, as: UTF8.self)
         // Decoding replaces invalid sequences, so a changed byte count means the line was not UTF-8.
         guard text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) else {
@@ -113,9 +130,10 @@ public enum PairsLoader {
             problems.append("\"chosen\" and \"rejected\" are identical")
         }
         if let limit = maxContext, let prompt = fields["prompt"] {
+            let promptLength = tokenizer.encode(prompt).count
             for key in ["chosen", "rejected"] {
                 guard let completion = fields[key] else { continue }
-                let tokens = prompt.utf8.count + completion.utf8.count + 1
+                let tokens = promptLength + tokenizer.encode(completion).count + 1
                 if tokens > limit {
                     problems.append("\(key) is \(tokens) tokens with the prompt, \(tokens - limit) over the model's context of \(limit)")
                 }

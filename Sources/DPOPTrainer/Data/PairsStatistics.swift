@@ -130,8 +130,8 @@ public struct PairsStatistics: Sendable {
     /// Per `mode` metadata value, sorted by mode; empty when no pair has a `mode`.
     public let modes: [ModeStatistics]
 
-    /// Computes the statistics of `pairs`, sizing `buckets` if given.
-    public init(pairs: [PreferencePair], buckets: EditDistanceBuckets? = nil) {
+    /// Computes the statistics of `pairs` in tokens of `tokenizer` (the model's), sizing `buckets` if given.
+    public init(pairs: [PreferencePair], buckets: EditDistanceBuckets? = nil, tokenizer: any Tokenizer = ByteTokenizer()) {
         pairCount = pairs.count
         var distances: [Int] = []
         var normalised: [Double] = []
@@ -139,17 +139,19 @@ public struct PairsStatistics: Sendable {
         var rejectedLengths: [Int] = []
         var longest = 0
         var inexact = 0
+        var promptLengths: [Int] = []
         for p in pairs {
-            let c = p.chosenTokens, r = p.rejectedTokens
+            let (prompt, c, r) = p.tokens(tokenizer)
+            promptLengths.append(prompt.count)
             let (d, exact) = EditDistance.bounded(c, r, maxCells: Self.editDistanceCells)
             if !exact { inexact += 1 }
             distances.append(d)
             normalised.append(EditDistance.normalise(d, c.count, r.count))
             chosenLengths.append(c.count)
             rejectedLengths.append(r.count)
-            longest = max(longest, p.prompt.utf8.count + max(c.count, r.count))
+            longest = max(longest, prompt.count + max(c.count, r.count))
         }
-        promptTokens = Summary(pairs.map { Double($0.prompt.utf8.count) })
+        promptTokens = Summary(promptLengths.map(Double.init))
         chosenTokens = Summary(chosenLengths.map(Double.init))
         rejectedTokens = Summary(rejectedLengths.map(Double.init))
         longestSequence = longest

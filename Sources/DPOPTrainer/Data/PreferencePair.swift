@@ -1,8 +1,9 @@
 /// One preference pair: a prompt with a chosen (preferred) and a rejected completion, plus free-form metadata.
 ///
-/// Tokenisation contract (byte-level models): the prompt's tokens are its UTF-8 bytes; a
-/// completion's tokens are its UTF-8 bytes followed by end-of-text (256). The model sees the
-/// prompt tokens then the completion tokens; only the completion tokens are scored.
+/// Tokenisation contract (as TRL does): the prompt and each completion are tokenized separately by the
+/// model's tokenizer; a completion's tokens are its own ids followed by the tokenizer's end-of-text id.
+/// The model sees the prompt tokens then the completion tokens; only the completion tokens are scored.
+/// For the byte-level models the ids are UTF-8 bytes and end-of-text is 256.
 public struct PreferencePair: Equatable, Hashable, Sendable {
     /// Text the completions continue.
     public var prompt: String
@@ -24,16 +25,21 @@ public struct PreferencePair: Equatable, Hashable, Sendable {
     /// The line's `id`, if it has one.
     public var id: String? { metadata["id"] }
 
-    /// Prompt tokens: its UTF-8 bytes.
-    public var promptTokens: [Int32] { ByteTokenizer.encode(prompt) }
-    /// Chosen completion tokens: its UTF-8 bytes, then end-of-text.
-    public var chosenTokens: [Int32] { Self.completionTokens(chosen) }
-    /// Rejected completion tokens: its UTF-8 bytes, then end-of-text.
-    public var rejectedTokens: [Int32] { Self.completionTokens(rejected) }
+    /// Prompt tokens under the byte tokenizer: its UTF-8 bytes.
+    public var promptTokens: [Int32] { tokens(ByteTokenizer()).prompt }
+    /// Chosen completion tokens under the byte tokenizer: its UTF-8 bytes, then end-of-text.
+    public var chosenTokens: [Int32] { Self.completionTokens(chosen, ByteTokenizer()) }
+    /// Rejected completion tokens under the byte tokenizer: its UTF-8 bytes, then end-of-text.
+    public var rejectedTokens: [Int32] { Self.completionTokens(rejected, ByteTokenizer()) }
 
-    /// A completion's tokens: its UTF-8 bytes followed by end-of-text.
-    public static func completionTokens(_ completion: String) -> [Int32] {
-        ByteTokenizer.encode(completion) + [ByteTokenizer.endOfText]
+    /// The pair's ids under `tokenizer`: the prompt's, and each completion's followed by end-of-text.
+    public func tokens(_ tokenizer: any Tokenizer) -> (prompt: [Int32], chosen: [Int32], rejected: [Int32]) {
+        (tokenizer.encode(prompt), Self.completionTokens(chosen, tokenizer), Self.completionTokens(rejected, tokenizer))
+    }
+
+    /// A completion's tokens: its ids under `tokenizer` followed by the tokenizer's end-of-text id.
+    public static func completionTokens(_ completion: String, _ tokenizer: any Tokenizer) -> [Int32] {
+        tokenizer.encode(completion) + [tokenizer.endOfText]
     }
 
     /// Token Levenshtein distance between the chosen and rejected completions (computed on each call).

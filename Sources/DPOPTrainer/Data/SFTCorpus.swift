@@ -11,8 +11,8 @@ public struct SFTCorpus: Sendable {
 
     public init(sequences: [TrainingSequence]) { self.sequences = sequences }
 
-    /// Reads `path`; every malformed line is reported as `file:line: what is wrong`.
-    public static func load(path: String, contextLength: Int) throws -> SFTCorpus {
+    /// Reads `path`, tokenized by `tokenizer`; every malformed line is reported as `file:line: what is wrong`.
+    public static func load(path: String, contextLength: Int, tokenizer: any Tokenizer = ByteTokenizer()) throws -> SFTCorpus {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DPOPError.io(path: path, message: "cannot read the file")
         }
@@ -43,13 +43,14 @@ public struct SFTCorpus: Sendable {
             if object["text"] != nil {
                 guard let doc = string("text"), !doc.isEmpty else { bad("\"text\" must be a non-empty string"); continue }
                 corpus.textLines += 1
-                corpus.sequences += windows(ByteTokenizer.encode(doc) + [ByteTokenizer.endOfText], context: contextLength)
+                corpus.sequences += windows(tokenizer.encode(doc) + [tokenizer.endOfText], context: contextLength)
             } else if object["prompt"] != nil || object["chosen"] != nil {
                 guard let prompt = string("prompt") else { bad("\"prompt\" must be a string"); continue }
                 guard let chosen = string("chosen") else { bad("\"chosen\" must be a string"); continue }
                 if prompt.isEmpty { bad(PreferencePair.emptyPromptProblem); continue }
                 if chosen.isEmpty { bad("\"chosen\" is empty"); continue }
-                let seq = TrainingSequence.promptCompletion(prompt: ByteTokenizer.encode(prompt), completion: ByteTokenizer.encode(chosen))
+                let seq = TrainingSequence.promptCompletion(prompt: tokenizer.encode(prompt), completion: tokenizer.encode(chosen),
+                                                            endOfText: tokenizer.endOfText)
                 if seq.tokens.count > contextLength {
                     bad("prompt + chosen + end-of-text is \(seq.tokens.count) tokens, \(seq.tokens.count - contextLength) over the model's context of \(contextLength)")
                     continue

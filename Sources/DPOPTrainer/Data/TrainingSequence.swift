@@ -17,8 +17,8 @@ public struct TrainingSequence: Equatable, Sendable {
     /// Number of scored targets.
     public var targetCount: Int { tokens.count - firstTarget }
 
-    /// prompt bytes + completion bytes + end-of-text, scored on the completion and end-of-text.
-    public static func promptCompletion(prompt: [Int32], completion: [Int32]) -> TrainingSequence {
-        TrainingSequence(tokens: prompt + completion + [ByteTokenizer.endOfText], firstTarget: max(1, prompt.count))
+    /// prompt ids + completion ids + `endOfText`, scored on the completion and end-of-text.
+    public static func promptCompletion(prompt: [Int32], completion: [Int32], endOfText: Int32) -> TrainingSequence {
+        TrainingSequence(tokens: prompt + completion + [endOfText], firstTarget: max(1, prompt.count))
     }
 }

@@ -1,13 +1,13 @@
 /// Greedy decoding from prompts, batched, without a KV cache.
 public enum GreedyDecoder {
-    /// Greedy completion of each prompt (bytes until end-of-text or `maxNewTokens` or the context).
+    /// Greedy completion of each prompt (tokens until `endOfText` or `maxNewTokens` or the context).
     ///
     /// `hints` are completions to try first: greedy decoding agrees with a hint up to the first
     /// position where the argmax differs from it, and one teacher-forced forward finds that
     /// position; decoding then continues from there only for the rows that diverged. The result
     /// is exactly plain greedy decoding, at a fraction of the forwards.
     public static func complete(_ model: GPTModel, prompts: [[Int32]], hints: [[Int32]]? = nil,
-                                maxNewTokens: Int = 96) -> [[Int32]] {
+                                endOfText: Int32 = ByteTokenizer.endOfText, maxNewTokens: Int = 96) -> [[Int32]] {
         let V = model.config.vocabSize
         let limit = model.maxSequence
         var results: [[Int32]] = Array(repeating: [], count: prompts.count)
@@ -34,10 +34,10 @@ public enum GreedyDecoder {
                         for (j, token) in hints[r].enumerated() {
                             let best = argmax(model.logits(row: i * T + p - 1 + j), V)
                             generated.append(best)
-                            if best != token || best == ByteTokenizer.endOfText { break }
+                            if best != token || best == endOfText { break }
                         }
                         texts[i] = prompts[r] + generated
-                        done[i] = generated.last == ByteTokenizer.endOfText || generated.count >= maxNewTokens
+                        done[i] = generated.last == endOfText || generated.count >= maxNewTokens
                     }
                 }
             }
@@ -53,7 +53,7 @@ public enum GreedyDecoder {
                     let best = argmax(model.logits(row: k * T + last), V)
                     texts[i].append(best)
                     let generated = texts[i].count - prompts[rows[i]].count
-                    if best == ByteTokenizer.endOfText || generated >= maxNewTokens || texts[i].count >= limit + 1 {
+                    if best == endOfText || generated >= maxNewTokens || texts[i].count >= limit + 1 {
                         done[i] = true
                     }
                 }

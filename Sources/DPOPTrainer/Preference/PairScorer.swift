@@ -15,9 +15,10 @@ public struct PairScore: Codable, Equatable, Sendable {
 /// Scores pairs with a policy checkpoint and, optionally, a reference and a loss.
 public enum PairScorer {
     /// Policy (and reference) log-probs of each pair; with a reference, the pair's loss under `loss`.
+    /// `lines` are the pairs' line numbers (`PairsLoader.loadNumbered`); `tokenizer` is the models' own.
     public static func score(pairs: [PreferencePair], lines: [Int], model: GPTModel, reference: GPTModel?,
-                             loss: PreferenceLossConfig) -> [PairScore] {
-        let prepared = pairs.map { PreparedPair($0, buckets: nil) }
+                             loss: PreferenceLossConfig, tokenizer: any Tokenizer = ByteTokenizer()) -> [PairScore] {
+        let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
         let chosen = SequenceScorer.score(model, prepared.map(\.chosen)).sums
         let rejected = SequenceScorer.score(model, prepared.map(\.rejected)).sums
         var refChosen: [Double]?, refRejected: [Double]?
@@ -54,27 +55,5 @@ public enum PairScorer {
                             scores.reduce(0) { $0 + $1.logp_chosen } / n, scores.reduce(0) { $0 + $1.logp_rejected } / n,
                             scores.count))
         return lines.joined(separator: "\n")
-    }
-
-    /// 1-based numbers of the non-blank lines of a JSONL file: the lines `PairsLoader` turns into
-    /// pairs, in order (it rejects the whole file if any non-blank line is bad).
-    public static func pairLineNumbers(path: String) throws -> [Int] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DPOPError.io(path: path, message: "cannot read the file")
-        }
-        var numbers: [Int] = []
-        var line = 1
-        var blank = true
-        for byte in data {
-            if byte == 0x0A {
-                if !blank { numbers.append(line) }
-                line += 1
-                blank = true
-            } else if byte != 0x20 && byte != 0x09 && byte != 0x0D && !(line == 1 && (byte == 0xEF || byte == 0xBB || byte == 0xBF)) {
-                blank = false
-            }
-        }
-        if !blank { numbers.append(line) }
-        return numbers
     }
 }

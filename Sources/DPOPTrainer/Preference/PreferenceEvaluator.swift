@@ -10,14 +10,18 @@ public struct PreferenceEvaluator {
     public let answerCheck: ((PreferencePair, String) -> Bool?)?
     /// At most this many pairs are decoded for `task/accuracy`.
     public let taskPairs: Int
+    /// The model's tokenizer: decodes greedy completions for `answerCheck`.
+    public let tokenizer: any Tokenizer
 
     public init(pairs: [PreparedPair], loss: PreferenceLossConfig, bucketNames: [String],
-                answerCheck: ((PreferencePair, String) -> Bool?)?, taskPairs: Int = 64) {
+                answerCheck: ((PreferencePair, String) -> Bool?)?, taskPairs: Int = 64,
+                tokenizer: any Tokenizer = ByteTokenizer()) {
         self.pairs = pairs
         self.loss = loss
         self.bucketNames = bucketNames
         self.answerCheck = answerCheck
         self.taskPairs = taskPairs
+        self.tokenizer = tokenizer
     }
 
     /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`.
@@ -29,10 +33,12 @@ public struct PreferenceEvaluator {
             let checkable = pairs.indices.filter { answerCheck(pairs[$0].pair, pairs[$0].pair.chosen) != nil }.prefix(taskPairs)
             let picked = Array(checkable)
             if !picked.isEmpty {
-                let outputs = GreedyDecoder.complete(policy, prompts: picked.map { pairs[$0].pair.promptTokens },
-                                                     hints: picked.map { pairs[$0].pair.chosenTokens })
+                let outputs = GreedyDecoder.complete(policy, prompts: picked.map { pairs[$0].promptTokens },
+                                                     hints: picked.map { pairs[$0].chosenTokens }, endOfText: tokenizer.endOfText)
                 for (k, i) in picked.enumerated() {
-                    correct[i] = answerCheck(pairs[i].pair, ByteTokenizer.decode(outputs[k]))
+                    // The text before end-of-text (the byte decoder stops there; a BPE decoder would spell it).
+                    let text = outputs[k].prefix { $0 != tokenizer.endOfText }
+                    correct[i] = answerCheck(pairs[i].pair, tokenizer.decode(Array(text)))
                 }
             }
         }

@@ -17,21 +17,59 @@ public final class PreferenceRun {
     public var referenceScores: ReferenceScores?
     /// Asked before every training step (SFT and preference); a signal number stops the run.
     public var stopRequested: () -> Int32? = { Interruption.requested }
+    /// The pretrained model the SFT reference starts from (and whose tokenizer reads the pairs); nil for
+    /// a byte-level model initialised from scratch.
+    public let start: PretrainedModel?
+    /// The model's tokenizer: the start's, or the byte tokenizer.
+    public var tokenizer: any Tokenizer { start?.tokenizer ?? ByteTokenizer() }
 
+    /// What `run` writes besides `metrics.jsonl`.
+    public struct Outputs: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// `summary.json`: the configuration and the first and final eval records.
+        public static let summary = Outputs(rawValue: 1)
+        /// `policy/` and `reference/` checkpoints.
+        public static let checkpoints = Outputs(rawValue: 2)
+    }
+
+    /// `start`'s shape must be `config.model` (the caller reads it from the checkpoint).
     public init(config: PreferenceRunConfig, pairs: [PreferencePair],
-                answerCheck: ((PreferencePair, String) -> Bool?)? = nil) {
+                answerCheck: ((PreferencePair, String) -> Bool?)? = nil, start: PretrainedModel? = nil) {
+        precondition(start == nil || start!.config == config.model, "the run's model shape is the pretrained checkpoint's")
         self.config = config
         self.pairs = pairs
         self.answerCheck = answerCheck
+        self.start = start
     }
 
-    /// Trains the SFT reference on prompt + chosen of the training split; returns it.
-    public func trainReference(on train: [PreparedPair]) throws -> GPTModel {
+    /// The train and eval pairs of the run's split, tokenized and bucketed, each checked against the context.
+    public func split() throws -> (train: [PreparedPair], eval: [PreparedPair]) {
+        let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
+        let (trainPairs, evalPairs) = pairs.split(evalFraction: config.evalFraction, seed: config.splitSeed)
+        let tokenizer = self.tokenizer
+        let train = trainPairs.map { PreparedPair($0, buckets: buckets, tokenizer: tokenizer) }
+        let eval = evalPairs.map { PreparedPair($0, buckets: buckets, tokenizer: tokenizer) }
+        for p in train + eval where p.chosen.positions > config.model.contextLength || p.rejected.positions > config.model.contextLength {
+            throw DPOPError.usage("a pair is \(max(p.chosen.tokens.count, p.rejected.tokens.count)) tokens long, over the model's context of \(config.model.contextLength)")
+        }
+        return (train, eval)
+    }
+
+    /// Trains the SFT reference on prompt + chosen of the training split (from `start` when given,
+    /// else from GPT-2 initialisation); returns it.
+    public func trainReference() throws -> GPTModel {
+        let train = try split().train
         // Scoring works with any arena, so the SFT batch sizes it; the arena itself grows only to
         // the batches actually run (min(batch, sequences)).
-        let reference = try GPTModel(config: config.model, maxBatch: max(1, min(config.sft.batch, train.count)),
-                                     maxSequence: config.model.contextLength)
-        reference.initializeGPT2(seed: config.sft.seed)
+        let rows = max(1, min(config.sft.batch, train.count))
+        let reference: GPTModel
+        if let start {
+            reference = try start.load(maxBatch: rows)
+        } else {
+            reference = try GPTModel(config: config.model, maxBatch: rows, maxSequence: config.model.contextLength)
+            reference.initializeGPT2(seed: config.sft.seed)
+        }
         let trainer = SFTTrainer(model: reference, config: config.sft)
         trainer.stopRequested = stopRequested
         let steps = config.sft.steps
@@ -43,17 +81,13 @@ public final class PreferenceRun {
         return reference
     }
 
-    /// Runs both stages and returns the eval records; writes outputs into `outDirectory` when given.
+    /// Runs both stages and returns the eval records; writes `metrics.jsonl` and `outputs` into
+    /// `outDirectory` when given. A `reference` given replaces the SFT stage.
     @discardableResult
-    public func run(outDirectory: URL? = nil, saveCheckpoints: Bool = true, reference given: GPTModel? = nil) throws -> [EvalRecord] {
-        try config.validate(pairs: pairs.count)
+    public func run(outDirectory: URL? = nil, outputs: Outputs = [.summary, .checkpoints], reference given: GPTModel? = nil) throws -> [EvalRecord] {
+        try config.validate(pairs: pairs.count, sftStage: given == nil)
         let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
-        let (trainPairs, evalPairs) = pairs.split(evalFraction: config.evalFraction, seed: config.splitSeed)
-        var train = trainPairs.map { PreparedPair($0, buckets: buckets) }
-        var eval = evalPairs.map { PreparedPair($0, buckets: buckets) }
-        for p in train + eval where p.chosen.positions > config.model.contextLength || p.rejected.positions > config.model.contextLength {
-            throw DPOPError.usage("a pair is \(max(p.chosen.tokens.count, p.rejected.tokens.count)) tokens long, over the model's context of \(config.model.contextLength)")
-        }
+        var (train, eval) = try split()
         guard !train.isEmpty, !eval.isEmpty else {
             throw DPOPError.usage("the split left \(train.count) training and \(eval.count) eval pairs; use more pairs or another eval fraction")
         }
@@ -64,7 +98,7 @@ public final class PreferenceRun {
             reference = given
         } else {
             log("stage 1: SFT reference (\(config.sft.steps) steps)")
-            reference = try trainReference(on: train)
+            reference = try trainReference()
         }
         // Reference log-probs once, before the loop; the reference never runs inside it.
         if let scores = referenceScores, scores.chosen.count == pairs.count {
@@ -103,7 +137,7 @@ public final class PreferenceRun {
                                   maxSequence: config.model.contextLength)
         policy.copyParameters(from: reference)
         let evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
-                                            answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs)
+                                            answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer)
         var metricsFile: FileWrite.Appender?
         if let outDirectory {
             try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
@@ -124,18 +158,18 @@ public final class PreferenceRun {
         }, onStep: onStep)
         try metricsFile?.close()
 
-        if let outDirectory {
+        if let outDirectory, outputs.contains(.summary) {
             let summary = RunSummary(config: config, trainPairs: train.count, evalPairs: eval.count,
                                      final: records.last!, initial: records.first!)
             let pretty = JSONEncoder()
             pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             try AtomicFile.write(try pretty.encode(summary), to: outDirectory.appendingPathComponent("summary.json"))
-            if saveCheckpoints {
-                try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
-                                        extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.kind.rawValue]])
-                try GPT2Checkpoint.save(reference, to: outDirectory.appendingPathComponent("reference"),
-                                        extraConfig: ["dpop": ["stage": "reference"]])
-            }
+        }
+        if let outDirectory, outputs.contains(.checkpoints) {
+            try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
+                                    extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.kind.rawValue]], basedOn: start?.directory)
+            try GPT2Checkpoint.save(reference, to: outDirectory.appendingPathComponent("reference"),
+                                    extraConfig: ["dpop": ["stage": "reference"]], basedOn: start?.directory)
         }
         return records
     }
@@ -145,7 +179,7 @@ public final class PreferenceRun {
 public struct ReferenceScores: Codable, Equatable, Sendable {
     public var chosen: [Double]
     public var rejected: [Double]
-    /// Per-token log-probs of each chosen completion (bytes and end-of-text).
+    /// Per-token log-probs of each chosen completion (its tokens and end-of-text).
     public var chosenTokens: [[Float]]
 
     public init(chosen: [Double], rejected: [Double], chosenTokens: [[Float]]) {
@@ -154,9 +188,9 @@ public struct ReferenceScores: Codable, Equatable, Sendable {
         self.chosenTokens = chosenTokens
     }
 
-    /// Scores every pair with `reference`.
-    public static func compute(reference: GPTModel, pairs: [PreferencePair]) -> ReferenceScores {
-        let prepared = pairs.map { PreparedPair($0, buckets: nil) }
+    /// Scores every pair with `reference`, tokenized by its `tokenizer`.
+    public static func compute(reference: GPTModel, pairs: [PreferencePair], tokenizer: any Tokenizer = ByteTokenizer()) -> ReferenceScores {
+        let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
         let c = SequenceScorer.score(reference, prepared.map(\.chosen), keepTokens: true)
         let r = SequenceScorer.score(reference, prepared.map(\.rejected))
         return ReferenceScores(chosen: c.sums, rejected: r.sums, chosenTokens: c.tokens)

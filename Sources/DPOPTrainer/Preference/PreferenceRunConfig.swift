@@ -29,11 +29,16 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         self.trainBucket = trainBucket
     }
 
+    /// Rows a model must hold to serve as the reference of this run: an SFT batch, or a preference batch
+    /// of chosen and rejected sequences, whichever is larger.
+    public var referenceBatch: Int { max(sft.batch, 2 * train.batch) }
+
     /// Throws `DPOPError.invalidSetting` for the first setting out of range, or for a run that needs more
     /// memory than the machine has (`pairs`: the number of pairs, when known before loading them).
-    public func validate(pairs: Int? = nil) throws(DPOPError) {
+    /// `sftStage: false` when the reference is given, so the SFT settings are not used.
+    public func validate(pairs: Int? = nil, sftStage: Bool = true) throws(DPOPError) {
         try model.validate()
-        try sft.validate()
+        if sftStage { try sft.validate() }
         try train.validate()
         try loss.validate()
         try DPOPError.checkingSettings { () throws(SettingError) in try Settings.evalFraction.check(evalFraction) }

@@ -17,11 +17,16 @@ public struct PreparedPair: Sendable {
     /// Reference model's per-token log-probs of the chosen completion (for the Δw split).
     public var referenceChosenTokens: [Float] = []
 
-    /// Tokenises `pair` and assigns its bucket.
-    public init(_ pair: PreferencePair, buckets: EditDistanceBuckets?) {
+    /// The prompt's ids (for greedy decoding).
+    public let promptTokens: [Int32]
+    /// The chosen completion's ids, end-of-text included (a decoding hint).
+    public var chosenTokens: [Int32] { Array(chosen.tokens[promptTokens.count...]) }
+
+    /// Tokenises `pair` with the model's `tokenizer` (edit distance and buckets count its tokens) and assigns its bucket.
+    public init(_ pair: PreferencePair, buckets: EditDistanceBuckets?, tokenizer: any Tokenizer = ByteTokenizer()) {
         self.pair = pair
-        let prompt = pair.promptTokens
-        let c = pair.chosenTokens, r = pair.rejectedTokens
+        let (prompt, c, r) = pair.tokens(tokenizer)
+        promptTokens = prompt
         chosen = TrainingSequence(tokens: prompt + c, firstTarget: max(1, prompt.count))
         rejected = TrainingSequence(tokens: prompt + r, firstTarget: max(1, prompt.count))
         editDistance = EditDistance.levenshtein(c, r)
@@ -30,7 +35,7 @@ public struct PreparedPair: Sendable {
         bucket = buckets?.bucket(for: editDistance, normalised: normalisedEditDistance)
     }
 
-    /// Number of scored tokens of each completion (bytes + end-of-text).
+    /// Number of scored tokens of each completion (its tokens + end-of-text).
     public var chosenLength: Int { chosen.targetCount }
     public var rejectedLength: Int { rejected.targetCount }
 }

@@ -13,6 +13,10 @@ public struct SequenceBatch {
     public private(set) var B = 0
     public private(set) var T = 0
 
+    /// Id written past a row's length: any valid id does (those positions are masked and beyond the
+    /// row's length, so the model never reads them into a real row); 0 exists in every vocabulary.
+    static let padding: Int32 = 0
+
     public init(maxBatch: Int, maxSequence: Int) {
         self.maxBatch = maxBatch
         self.maxSequence = maxSequence
@@ -42,8 +46,8 @@ public struct SequenceBatch {
                                 tgt[i] = s.tokens[t + 1]
                                 msk[i] = t + 1 >= s.firstTarget ? 1 : 0
                             } else {
-                                inp[i] = ByteTokenizer.endOfText
-                                tgt[i] = ByteTokenizer.endOfText
+                                inp[i] = Self.padding
+                                tgt[i] = Self.padding
                                 msk[i] = 0
                             }
                         }
