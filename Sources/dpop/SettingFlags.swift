@@ -21,6 +21,9 @@ struct SettingFlags {
         PreferenceLossConfig.Settings.epsilon.key: "epsilon", PreferenceLossConfig.Settings.gamma.key: "gamma",
         PreferenceLossConfig.Settings.alpha.key: "alpha", PreferenceLossConfig.Settings.kind.key: "loss",
         PreferenceLossConfig.Settings.tau.key: "tau", PreferenceLossConfig.Settings.shift.key: "shift",
+        PreferenceLossConfig.Settings.fDivergence.key: "f-divergence",
+        PreferenceLossConfig.Settings.fAlphaDivergenceCoef.key: "f-alpha-divergence-coef",
+        PreferenceLossConfig.Settings.weightsKey: "loss-weights",
     ])
 
     static func + (a: SettingFlags, b: SettingFlags) -> SettingFlags {

@@ -12,6 +12,8 @@ import Testing
         let params: [String: ParameterValue]
         let value: Double
         let dpc, dpr: [Double]
+        /// Relative tolerance of an option case (1e-5 where TRL computes in float32).
+        let tolerance: Double?
     }
     /// A parameter is a number or, for `placement`, a word.
     enum ParameterValue: Decodable {
@@ -28,6 +30,8 @@ import Testing
         let batches: [String: [Pair]]
         let cases: [Case]
         let trl_conventions: [Case]
+        /// TRL's f-divergences and weighted combinations (MPO), from TRL's own code.
+        let option_cases: [Case]
     }
 
     static let fixture: Fixture = {
@@ -41,7 +45,8 @@ import Testing
     }
 
     func config(_ c: Case) -> PreferenceLossConfig {
-        var config = PreferenceLossConfig(kind: PreferenceLossKind.named(c.loss)!)
+        var config = PreferenceLossConfig(kind: .dpo)
+        config.setMembers(try! PreferenceLossTerm.parse(c.loss))
         for (key, value) in c.params {
             switch key {
             case "beta": config.beta = value.number!
@@ -52,6 +57,8 @@ import Testing
             case "alpha": config.alpha = value.number!
             case "tau": config.tau = value.number!
             case "shift": config.shift = value.number!
+            case "f_divergence": config.fDivergence = FDivergence(rawValue: value.word!)!
+            case "f_alpha_divergence_coef": config.fAlphaDivergenceCoef = value.number!
             default: Issue.record("\(c.name): unknown parameter \(key)")
             }
         }
@@ -106,6 +113,39 @@ import Testing
                     let analytic = chosen ? grads[i].dpc : grads[i].dpr
                     #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)),
                             "\(c.name): \(chosen ? "dpc" : "dpr")[\(i)] \(analytic) vs finite difference \(fd)")
+                }
+            }
+        }
+    }
+
+    /// f-divergences on every loss TRL allows them for, and MPO's weighted combination, against TRL's code;
+    /// gradients also against finite differences.
+    @Test func optionsAndCombinationsMatchTRL() throws {
+        let cases = Self.fixture.option_cases
+        #expect(Set(cases.compactMap { $0.params["f_divergence"]?.word }) == ["forward_kl", "js_divergence", "alpha_divergence"])
+        #expect(cases.contains { $0.loss == "0.8*dpo+0.2*bco_pair+1.0*sft" })
+        // Every loss that reads the f-divergence and that TRL has is covered.
+        let reshaped = Set(cases.filter { $0.params["f_divergence"] != nil }.map(\.loss))
+        #expect(reshaped == Set(PreferenceLossKind.allCases.filter { $0.usedParameters.contains(.fDivergence) }.map(\.rawValue)).subtracting(["cdpo"]))
+        let step = 1e-5
+        for c in cases {
+            let batch = pairs(c.batch)
+            let config = config(c)
+            try config.validate()
+            let tolerance = c.tolerance ?? 1e-6
+            let (loss, grads) = config.lossAndGradients(batch)
+            #expect(Self.close(loss, c.value, relative: tolerance), "\(c.name): loss \(loss) vs \(c.value) (\(c.source))")
+            for i in batch.indices {
+                #expect(Self.close(grads[i].dpc, c.dpc[i], relative: tolerance, absolute: tolerance * 1e-3),
+                        "\(c.name): dpc[\(i)] \(grads[i].dpc) vs \(c.dpc[i])")
+                #expect(Self.close(grads[i].dpr, c.dpr[i], relative: tolerance, absolute: tolerance * 1e-3),
+                        "\(c.name): dpr[\(i)] \(grads[i].dpr) vs \(c.dpr[i])")
+                for chosen in [true, false] {
+                    var up = batch, down = batch
+                    if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
+                    let fd = (config.lossAndGradients(up).loss - config.lossAndGradients(down).loss) / (2 * step)
+                    let analytic = chosen ? grads[i].dpc : grads[i].dpr
+                    #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(c.name): finite difference \(fd) vs \(analytic)")
                 }
             }
         }

@@ -161,11 +161,16 @@ struct CellBuilder {
                                           taskEvalPairs: int("train.task_eval_pairs"))
 
         // Loss.
-        let kind = PreferenceLossKind.named(string("loss.type")) ?? PreferenceLossConfig.Settings.kind.defaultValue
+        // The reader stored a checked loss or combination label, so it parses.
+        let terms = (try? PreferenceLossTerm.parse(string("loss.type"))) ?? [PreferenceLossTerm(PreferenceLossConfig.Settings.kind.defaultValue)]
+        let kind = terms[0].kind
         var loss = PreferenceLossConfig(kind: kind, beta: double("loss.beta"), lambda: double("loss.lambda"),
                                         placement: DPOPPlacement(rawValue: string("loss.placement")) ?? .inside,
                                         epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"),
-                                        tau: double("loss.tau"), shift: double("loss.shift"))
+                                        tau: double("loss.tau"), shift: double("loss.shift"),
+                                        fDivergence: FDivergence(rawValue: string("loss.f_divergence")) ?? .reverseKL,
+                                        fAlphaDivergenceCoef: double("loss.f_alpha_divergence_coef"))
+        loss.setMembers(terms)
         check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
         let used = loss.usedParameters
@@ -178,6 +183,8 @@ struct CellBuilder {
         if !used.contains(.alpha) { loss.alpha = defaults.alpha }
         if !used.contains(.tau) { loss.tau = defaults.tau }
         if !used.contains(.shift) { loss.shift = defaults.shift }
+        if !used.contains(.fDivergence) { loss.fDivergence = defaults.fDivergence }
+        if !used.contains(.fAlphaDivergenceCoef) { loss.fAlphaDivergenceCoef = defaults.fAlphaDivergenceCoef }
 
         guard ok else { return nil }
         let bucket = assigned[SpecKey.bucket.path]?.value.stringValue

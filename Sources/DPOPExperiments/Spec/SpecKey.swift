@@ -128,6 +128,8 @@ struct SpecKey: Sendable {
             SpecKey(Loss.alpha, short: "alpha"),
             SpecKey(Loss.tau, short: "tau"),
             SpecKey(Loss.shift, short: "shift"),
+            SpecKey(Loss.fDivergence, short: "f_divergence"),
+            SpecKey(Loss.fAlphaDivergenceCoef, short: "f_alpha_divergence_coef"),
         ]
     }()
 

@@ -18,6 +18,12 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     public var tau: Double
     /// λ_s: DPO-Shift's fixed weight on the rejected log-ratio.
     public var shift: Double
+    /// The f-divergence whose f′ replaces the log-ratios of the losses that read it (`FDivergence`).
+    public var fDivergence: FDivergence
+    /// α of the α-divergence (TRL's `f_alpha_divergence_coef`).
+    public var fAlphaDivergenceCoef: Double
+    /// The members of a weighted combination, `kind` being the first; empty when the loss is `kind` alone.
+    public var combination: [PreferenceLossTerm]
 
     /// The loss settings as a spec names them (`loss.*`), with their defaults (λ = 50 as in the DPOP paper)
     /// and ranges; β, λ, γ and α stop at 10⁶, beyond which the float32 gradients overflow or nothing trains.
@@ -39,6 +45,12 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         public static let tau = Setting<Double>("loss.tau", default: 0.05, .aboveUpTo(0, 1))
         /// DPO-Shift's λ_s; 1 is DPO, below 1 the rejected log-ratio counts less (the paper uses 0.5...0.95).
         public static let shift = Setting<Double>("loss.shift", default: 0.75, .closed(0, 1))
+        /// TRL's default: the log-ratio itself, as DPO.
+        public static let fDivergence = Setting<FDivergence>("loss.f_divergence", default: .reverseKL)
+        /// TRL's default 0.5; the f-DPO paper's range (0, 1), with its ends: 0 is forward KL, 1 reverse KL.
+        public static let fAlphaDivergenceCoef = Setting<Double>("loss.f_alpha_divergence_coef", default: 0.5, .closed(0, 1))
+        /// The weights of a combination's members, in the order of `loss.type`'s list (1 each when not given).
+        public static let weightsKey = "loss.weights"
     }
 
     /// Creates a loss configuration with `Settings`' defaults for what is not given.
@@ -51,7 +63,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         gamma: Double = Settings.gamma.defaultValue,
         alpha: Double = Settings.alpha.defaultValue,
         tau: Double = Settings.tau.defaultValue,
-        shift: Double = Settings.shift.defaultValue
+        shift: Double = Settings.shift.defaultValue,
+        fDivergence: FDivergence = Settings.fDivergence.defaultValue,
+        fAlphaDivergenceCoef: Double = Settings.fAlphaDivergenceCoef.defaultValue
     ) {
         self.kind = kind
         self.beta = beta
@@ -62,14 +76,55 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.alpha = alpha
         self.tau = tau
         self.shift = shift
+        self.fDivergence = fDivergence
+        self.fAlphaDivergenceCoef = fAlphaDivergenceCoef
+        combination = []
     }
 
-    /// The fields `kind` reads.
-    public var usedParameters: Set<PreferenceLossParameter> { kind.usedParameters }
+    /// The members of the loss: the combination, or `kind` alone with weight 1.
+    public var members: [PreferenceLossTerm] {
+        combination.isEmpty ? [PreferenceLossTerm(kind)] : combination
+    }
+
+    /// Makes the loss the combination `terms` (non-empty); a single member of weight 1 is that loss alone.
+    public mutating func setMembers(_ terms: [PreferenceLossTerm]) {
+        precondition(!terms.isEmpty, "a loss needs at least one member")
+        kind = terms[0].kind
+        combination = terms.count == 1 && terms[0].weight == 1 ? [] : terms
+    }
+
+    /// The loss's readable name: `kind`'s name, or the combination's label (`0.8·dpo+0.2·bco_pair+sft`).
+    public var name: String { PreferenceLossTerm.label(members) }
+
+    /// The fields the loss reads: every member's, and the α-divergence coefficient only under that divergence.
+    public var usedParameters: Set<PreferenceLossParameter> {
+        var used = members.reduce(into: Set<PreferenceLossParameter>()) { $0.formUnion($1.kind.usedParameters) }
+        if fDivergence != .alphaDivergence { used.remove(.fAlphaDivergenceCoef) }
+        return used
+    }
+
+    /// Whether any member reads the reference model's log-probs.
+    public var usesReference: Bool { members.contains { $0.kind.usesReference } }
 
     /// Throws `DPOPError.invalidSetting` naming the first parameter out of range; only parameters the kind
     /// uses are checked.
     public func validate() throws(DPOPError) {
+        if !combination.isEmpty {
+            for term in combination {
+                guard term.weight.isFinite, PreferenceLossTerm.weightRange.contains(term.weight) else {
+                    throw DPOPError.invalidSetting(.outOfRange(Settings.weightsKey, value: PreferenceLossTerm.formatWeight(term.weight),
+                                                              requirement: "a number \(PreferenceLossTerm.weightRange.phrase(integer: false))",
+                                                              related: [Settings.kind.key]))
+                }
+            }
+            for term in combination {
+                var single = self
+                single.combination = []
+                single.kind = term.kind
+                try single.validate()
+            }
+            return
+        }
         let used = usedParameters
         let kindKey = Settings.kind.key
         try DPOPError.checkingSettings { () throws(SettingError) in
@@ -91,15 +146,18 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             if used.contains(.alpha) { try Settings.alpha.check(alpha) }
             if used.contains(.tau) { try Settings.tau.check(tau) }
             if used.contains(.shift) { try Settings.shift.check(shift) }
+            if used.contains(.fAlphaDivergenceCoef) { try Settings.fAlphaDivergenceCoef.check(fAlphaDivergenceCoef) }
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case kind, beta, lambda, placement, epsilon, gamma, alpha, tau, shift
+        case fDivergence = "f_divergence", fAlphaDivergenceCoef = "f_alpha_divergence_coef", combination
     }
 
-    /// Encodes every field, except that `tau` and `shift` (added later) are left out at their defaults,
-    /// so configurations written before them, and the cell ids hashed from them, stay the same.
+    /// Encodes every field, except that the ones added later (`tau`, `shift`, the f-divergence and its
+    /// coefficient, `combination`) are left out at their defaults, so configurations written before them,
+    /// and the cell ids hashed from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind)
@@ -111,6 +169,11 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         try c.encode(alpha, forKey: .alpha)
         if tau != Settings.tau.defaultValue { try c.encode(tau, forKey: .tau) }
         if shift != Settings.shift.defaultValue { try c.encode(shift, forKey: .shift) }
+        if fDivergence != Settings.fDivergence.defaultValue { try c.encode(fDivergence, forKey: .fDivergence) }
+        if fAlphaDivergenceCoef != Settings.fAlphaDivergenceCoef.defaultValue {
+            try c.encode(fAlphaDivergenceCoef, forKey: .fAlphaDivergenceCoef)
+        }
+        if !combination.isEmpty { try c.encode(combination, forKey: .combination) }
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
@@ -126,5 +189,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? defaults.alpha
         tau = try c.decodeIfPresent(Double.self, forKey: .tau) ?? defaults.tau
         shift = try c.decodeIfPresent(Double.self, forKey: .shift) ?? defaults.shift
+        fDivergence = try c.decodeIfPresent(FDivergence.self, forKey: .fDivergence) ?? defaults.fDivergence
+        fAlphaDivergenceCoef = try c.decodeIfPresent(Double.self, forKey: .fAlphaDivergenceCoef) ?? defaults.fAlphaDivergenceCoef
+        combination = try c.decodeIfPresent([PreferenceLossTerm].self, forKey: .combination) ?? []
     }
 }

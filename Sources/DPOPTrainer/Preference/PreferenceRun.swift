@@ -111,7 +111,7 @@ public final class PreferenceRun {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
+        log("stage 2: \(config.loss.name) for \(config.train.steps) steps")
         let trainer = PreferenceTrainer(policy: policy, loss: config.loss, config: config.train)
         trainer.stopRequested = stopRequested
         let records = try trainer.train(train, evaluator: evaluator, onEval: { record in
@@ -132,7 +132,7 @@ public final class PreferenceRun {
             try AtomicFile.write(try pretty.encode(summary), to: outDirectory.appendingPathComponent("summary.json"))
             if saveCheckpoints {
                 try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
-                                        extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.kind.rawValue]])
+                                        extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.name]])
                 try GPT2Checkpoint.save(reference, to: outDirectory.appendingPathComponent("reference"),
                                         extraConfig: ["dpop": ["stage": "reference"]])
             }

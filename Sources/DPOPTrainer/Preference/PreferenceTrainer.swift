@@ -71,7 +71,7 @@ public final class PreferenceTrainer {
             }
             let (value, grads) = loss.lossAndGradients(logps)
             guard value.isFinite else {
-                throw DPOPError.nonFinite(stage: "preference", step: step + 1, what: "\(loss.kind.rawValue) loss", value: value)
+                throw DPOPError.nonFinite(stage: "preference", step: step + 1, what: "\(loss.name) loss", value: value)
             }
             for k in 0..<B {
                 dseq[k] = Float(grads[k].dpc)
