@@ -2,8 +2,9 @@
 """Writes Tests/DPOPTrainerTests/Fixtures/trl_losses.json: every preference loss dpop has, evaluated on fixed
 sequence log-probs, with the gradient of the batch-mean loss with respect to the policy log-probs.
 
-`option_cases` are TRL's own code too: its `f_divergence_type` on every loss TRL allows it for, and weighted
-combinations (MPO). Losses TRL has are computed by TRL's own code: `DPOTrainer._compute_loss` (TRL 1.x) runs on an object made
+`option_cases` are TRL's own code too: its `f_divergence_type` on every loss TRL allows it for, `ld_alpha`
+(the per-token log-probs split evenly over a completion, the last token taking the rest, so dpop's test can
+form the same shared and tail sums), and weighted combinations (MPO). Losses TRL has are computed by TRL's own code: `DPOTrainer._compute_loss` (TRL 1.x) runs on an object made
 with `DPOTrainer.__new__` that carries only the attributes the method reads, and on a stand-in model whose
 per-token log-probs are a leaf tensor (zero outside the completion), so autograd through TRL's code gives
 d loss / d (sequence log-prob). Losses TRL does not have (dpop, cdpo — TRL 1.x's sigmoid ignores
@@ -104,10 +105,12 @@ class Identity:
 
 
 def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopop_tau=0.05,
-             f_divergence="reverse_kl", f_alpha=1.0, dtype=torch.float64):
+             f_divergence="reverse_kl", f_alpha=1.0, dtype=torch.float64, ld_alpha=None, with_tail_grads=False):
     """TRL's DPOTrainer._compute_loss on `batch`; returns (mean loss, d/dpc, d/dpr).
 
-    `dtype` float32 is for TRL's alpha_divergence, whose exponent clamp has no float64 entry."""
+    `dtype` float32 is for TRL's alpha_divergence, whose exponent clamp has no float64 entry. With `ld_alpha`,
+    the precomputed reference log-probs passed in are LD-weighted with the same even token split (TRL weighs them
+    when it precomputes them); `with_tail_grads` also returns the gradient at each row's last completion token."""
     b = len(batch)
     longest = max(max(p[4], p[5]) for p in batch)
     width = 1 + longest  # position 0 is the prompt, then the completion
@@ -127,7 +130,7 @@ def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopo
     trainer = DPOTrainer.__new__(DPOTrainer)
     model = StandInModel(per_token)
     attributes = dict(
-        model=model, accelerator=Identity(), aux_loss_enabled=False, ld_alpha=None, precompute_ref_logps=True,
+        model=model, accelerator=Identity(), aux_loss_enabled=False, ld_alpha=ld_alpha, precompute_ref_logps=True,
         f_divergence_type=f_divergence, f_alpha_divergence_coef=f_alpha, loss_types=loss_types,
         loss_weights=loss_weights, beta=beta, label_smoothing=label_smoothing, use_weighting=False,
         args=SimpleNamespace(discopop_tau=discopop_tau), _metrics=defaultdict(lambda: defaultdict(list)),
@@ -139,14 +142,31 @@ def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopo
         "input_ids": torch.ones(2 * b, width, dtype=torch.long),
         "attention_mask": torch.ones(2 * b, width, dtype=torch.long),
         "completion_mask": completion_mask,
-        "ref_chosen_logps": torch.tensor([p[2] for p in batch], dtype=dtype),
-        "ref_rejected_logps": torch.tensor([p[3] for p in batch], dtype=dtype),
+        "ref_chosen_logps": torch.tensor([ld_weighted(p[2], p[4], min(p[4], p[5]), ld_alpha) for p in batch], dtype=dtype),
+        "ref_rejected_logps": torch.tensor([ld_weighted(p[3], p[5], min(p[4], p[5]), ld_alpha) for p in batch], dtype=dtype),
     }
     loss = trainer._compute_loss(model, inputs, return_outputs=False)
     loss.backward()
     # Every completion token of a row has the row's gradient; the first one stands for the sequence.
     grad = per_token.grad[:, 0]
+    if with_tail_grads:
+        last = torch.stack([per_token.grad[row, n - 1] for row, n in enumerate(lengths)])
+        return loss.item(), grad[:b].tolist(), grad[b:].tolist(), last[:b].tolist(), last[b:].tolist()
     return loss.item(), grad[:b].tolist(), grad[b:].tolist()
+
+
+def even_split(total, n):
+    """The per-token log-probs `trl_loss` gives a completion: total/n each, the last token takes the rest."""
+    share = total / n
+    return [share] * (n - 1) + [total - share * (n - 1)]
+
+
+def ld_weighted(total, n, shared, ld_alpha):
+    """LD-DPO's shared + α·tail of a completion split evenly; the total itself without `ld_alpha`."""
+    if ld_alpha is None:
+        return total
+    tokens = even_split(total, n)
+    return sum(tokens[:shared]) + ld_alpha * sum(tokens[shared:])
 
 
 def autograd_loss(batch, per_pair):
@@ -350,6 +370,17 @@ def option_cases():
                             "source": f"{trl_source} loss_type=['{loss_type}'] f_divergence_type='{divergence}'"
                                       + (f" f_alpha_divergence_coef={coef}" if coef is not None else ""),
                             "batch": "moderate", "value": value, "dpc": dpc, "dpr": dpr, "tolerance": tolerance})
+        # LD-DPO's ld_alpha (per-token split at the shared length), through TRL's own code path.
+        for loss_type in ("sigmoid", "ipo", "bco_pair", "sigmoid_norm"):
+            name = "dpo" if loss_type == "sigmoid" else loss_type
+            for ld in (0.0, 0.5):
+                value, dpc, dpr, dpc_tail, dpr_tail = trl_loss(BATCHES["moderate"], [loss_type], [1.0], beta, ld_alpha=ld,
+                                                               with_tail_grads=True)
+                out.append({"name": f"{name} moderate/beta={beta} ld_alpha={ld}", "loss": name,
+                            "params": {"beta": beta, "ld_alpha": ld},
+                            "source": f"{trl_source} loss_type=['{loss_type}'] ld_alpha={ld}", "batch": "moderate",
+                            "value": value, "dpc": dpc, "dpr": dpr, "dpc_last_token": dpc_tail, "dpr_last_token": dpr_tail,
+                            "tolerance": 1e-6})
         # MPO (TRL's docs: sigmoid + bco_pair + sft with weights 0.8, 0.2, 1.0) and without its sft part.
         for batch_name, batch, types, weights in (
                 ("equal_chosen_lengths", OPTION_BATCHES["equal_chosen_lengths"], ["sigmoid", "bco_pair", "sft"], [0.8, 0.2, 1.0]),

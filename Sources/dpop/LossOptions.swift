@@ -21,6 +21,8 @@ struct LossOptions: ParsableArguments {
     var fDivergence: String = PreferenceLossConfig.Settings.fDivergence.defaultValue.rawValue
     @Option(help: "α of --f-divergence alpha_divergence, in [0, 1].")
     var fAlphaDivergenceCoef = PreferenceLossConfig.Settings.fAlphaDivergenceCoef.defaultValue
+    @Option(help: "LD-DPO's α in [0, 1]: weight of the tokens of the longer answer beyond the shorter one's length, for any loss (1: none).")
+    var ldAlpha = PreferenceLossConfig.Settings.ldAlpha.defaultValue
 
     func config() throws -> PreferenceLossConfig {
         var terms: [PreferenceLossTerm]
@@ -50,7 +52,7 @@ struct LossOptions: ParsableArguments {
         }
         var config = PreferenceLossConfig(kind: terms[0].kind, beta: beta, lambda: lambdaValue, placement: place,
                                           epsilon: epsilon, gamma: gamma, alpha: alpha, tau: tau, shift: shift,
-                                          fDivergence: divergence, fAlphaDivergenceCoef: fAlphaDivergenceCoef)
+                                          fDivergence: divergence, fAlphaDivergenceCoef: fAlphaDivergenceCoef, ldAlpha: ldAlpha)
         config.setMembers(terms)
         try SettingFlags.loss.validating { try config.validate() }
         return config

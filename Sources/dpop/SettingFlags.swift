@@ -24,6 +24,7 @@ struct SettingFlags {
         PreferenceLossConfig.Settings.fDivergence.key: "f-divergence",
         PreferenceLossConfig.Settings.fAlphaDivergenceCoef.key: "f-alpha-divergence-coef",
         PreferenceLossConfig.Settings.weightsKey: "loss-weights",
+        PreferenceLossConfig.Settings.ldAlpha.key: "ld-alpha",
     ])
 
     static func + (a: SettingFlags, b: SettingFlags) -> SettingFlags {

@@ -57,6 +57,17 @@ import Testing
                 == ["2:29 unknown key 'wieghts' in the loss combination of grid axis 'loss'"])
     }
 
+    @Test func ldAlphaAppliesToEveryLoss() throws {
+        let spec = try SpecFixtures.parse("name: x\ngrid: {loss: [dpo, simpo, dpo+sft], ld_alpha: [1, 0.5]}\n")
+        let cells = spec.cells()
+        #expect(cells.count == 6)
+        #expect(cells.map { $0.value(of: "ld_alpha")! } == ["1", "0.5", "1", "0.5", "1", "0.5"])
+        #expect(cells.map(\.config.loss.ldAlpha) == [1, 0.5, 1, 0.5, 1, 0.5])
+        // At 1 (no weighting) it is left out of the saved config: the id is the plain loss's.
+        #expect(cells[0].id == (try SpecFixtures.parse("name: x\nloss: {type: dpo}\n").cells()[0].id))
+        #expect(located("name: x\nloss: {ld_alpha: 1.5}\n") == ["2:18 loss.ld_alpha must be in [0, 1], got 1.5"])
+    }
+
     @Test func fDivergenceIsAnAxisThatAppliesWhereTheLossReadsIt() throws {
         let spec = try SpecFixtures.parse("""
         name: x

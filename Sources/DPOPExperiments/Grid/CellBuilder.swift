@@ -169,7 +169,8 @@ struct CellBuilder {
                                         epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"),
                                         tau: double("loss.tau"), shift: double("loss.shift"),
                                         fDivergence: FDivergence(rawValue: string("loss.f_divergence")) ?? .reverseKL,
-                                        fAlphaDivergenceCoef: double("loss.f_alpha_divergence_coef"))
+                                        fAlphaDivergenceCoef: double("loss.f_alpha_divergence_coef"),
+                                        ldAlpha: double("loss.ld_alpha"))
         loss.setMembers(terms)
         check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.

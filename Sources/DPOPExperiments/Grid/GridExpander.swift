@@ -115,7 +115,7 @@ struct GridExpander {
 
     /// Whether a setting matters in a cell: loss parameters only for losses that read them, arith keys only for arith data.
     private func applies(_ key: SpecKey, used: Set<PreferenceLossParameter>, readsFile: Bool) -> Bool {
-        if let p = key.lossParameter, !used.contains(p) { return false }
+        if let p = key.lossParameter, !used.contains(p), !PreferenceLossParameter.universal.contains(p) { return false }
         if key.arithOnly && readsFile { return false }
         return true
     }

@@ -130,6 +130,7 @@ struct SpecKey: Sendable {
             SpecKey(Loss.shift, short: "shift"),
             SpecKey(Loss.fDivergence, short: "f_divergence"),
             SpecKey(Loss.fAlphaDivergenceCoef, short: "f_alpha_divergence_coef"),
+            SpecKey(Loss.ldAlpha, short: "ld_alpha"),
         ]
     }()
 

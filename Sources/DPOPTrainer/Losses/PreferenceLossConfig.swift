@@ -24,6 +24,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     public var fAlphaDivergenceCoef: Double
     /// The members of a weighted combination, `kind` being the first; empty when the loss is `kind` alone.
     public var combination: [PreferenceLossTerm]
+    /// LD-DPO's α: the weight of the tokens of the longer completion beyond the shorter one's length, in the
+    /// sequence log-probs of policy and reference alike; 1 (the default) weighs every token fully.
+    public var ldAlpha: Double
 
     /// The loss settings as a spec names them (`loss.*`), with their defaults (λ = 50 as in the DPOP paper)
     /// and ranges; β, λ, γ and α stop at 10⁶, beyond which the float32 gradients overflow or nothing trains.
@@ -49,6 +52,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         public static let fDivergence = Setting<FDivergence>("loss.f_divergence", default: .reverseKL)
         /// TRL's default 0.5; the f-DPO paper's range (0, 1), with its ends: 0 is forward KL, 1 reverse KL.
         public static let fAlphaDivergenceCoef = Setting<Double>("loss.f_alpha_divergence_coef", default: 0.5, .closed(0, 1))
+        /// TRL's `ld_alpha` (None there is 1 here: no weighting); 0 drops the tokens beyond the shared length.
+        public static let ldAlpha = Setting<Double>("loss.ld_alpha", default: 1, .closed(0, 1))
         /// The weights of a combination's members, in the order of `loss.type`'s list (1 each when not given).
         public static let weightsKey = "loss.weights"
     }
@@ -65,7 +70,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         tau: Double = Settings.tau.defaultValue,
         shift: Double = Settings.shift.defaultValue,
         fDivergence: FDivergence = Settings.fDivergence.defaultValue,
-        fAlphaDivergenceCoef: Double = Settings.fAlphaDivergenceCoef.defaultValue
+        fAlphaDivergenceCoef: Double = Settings.fAlphaDivergenceCoef.defaultValue,
+        ldAlpha: Double = Settings.ldAlpha.defaultValue
     ) {
         self.kind = kind
         self.beta = beta
@@ -79,6 +85,28 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.fDivergence = fDivergence
         self.fAlphaDivergenceCoef = fAlphaDivergenceCoef
         combination = []
+        self.ldAlpha = ldAlpha
+    }
+
+    /// Whether LD-DPO's weighting is on (α < 1), so log-probs split at the shared length.
+    public var weighsTails: Bool { ldAlpha != 1 }
+
+    /// A sequence log-prob as the loss sees it: shared part + α·tail, i.e. `sum` − (1 − α)·`tail`, where
+    /// `tail` is the log-prob of the completion's tokens beyond min(|y_w|, |y_l|) (0 for the shorter one).
+    public func ldWeighted(_ sum: Double, tail: Double) -> Double {
+        weighsTails ? sum - (1 - ldAlpha) * tail : sum
+    }
+
+    /// `p` with LD-DPO's weighting applied to all four log-probs, given their tails (`ldWeighted`).
+    public func ldWeighted(_ p: PairLogProbs, chosenTail: Double, rejectedTail: Double,
+                           referenceChosenTail: Double, referenceRejectedTail: Double) -> PairLogProbs {
+        guard weighsTails else { return p }
+        var q = p
+        q.pc = ldWeighted(p.pc, tail: chosenTail)
+        q.pr = ldWeighted(p.pr, tail: rejectedTail)
+        q.rc = ldWeighted(p.rc, tail: referenceChosenTail)
+        q.rr = ldWeighted(p.rr, tail: referenceRejectedTail)
+        return q
     }
 
     /// The members of the loss: the combination, or `kind` alone with weight 1.
@@ -109,6 +137,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     /// Throws `DPOPError.invalidSetting` naming the first parameter out of range; only parameters the kind
     /// uses are checked.
     public func validate() throws(DPOPError) {
+        try DPOPError.checkingSettings { () throws(SettingError) in try Settings.ldAlpha.check(ldAlpha) }
         if !combination.isEmpty {
             for term in combination {
                 guard term.weight.isFinite, PreferenceLossTerm.weightRange.contains(term.weight) else {
@@ -153,10 +182,11 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case kind, beta, lambda, placement, epsilon, gamma, alpha, tau, shift
         case fDivergence = "f_divergence", fAlphaDivergenceCoef = "f_alpha_divergence_coef", combination
+        case ldAlpha = "ld_alpha"
     }
 
     /// Encodes every field, except that the ones added later (`tau`, `shift`, the f-divergence and its
-    /// coefficient, `combination`) are left out at their defaults, so configurations written before them,
+    /// coefficient, `combination`, `ld_alpha`) are left out at their defaults, so configurations written before them,
     /// and the cell ids hashed from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -174,6 +204,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             try c.encode(fAlphaDivergenceCoef, forKey: .fAlphaDivergenceCoef)
         }
         if !combination.isEmpty { try c.encode(combination, forKey: .combination) }
+        if ldAlpha != Settings.ldAlpha.defaultValue { try c.encode(ldAlpha, forKey: .ldAlpha) }
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
@@ -192,5 +223,6 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         fDivergence = try c.decodeIfPresent(FDivergence.self, forKey: .fDivergence) ?? defaults.fDivergence
         fAlphaDivergenceCoef = try c.decodeIfPresent(Double.self, forKey: .fAlphaDivergenceCoef) ?? defaults.fAlphaDivergenceCoef
         combination = try c.decodeIfPresent([PreferenceLossTerm].self, forKey: .combination) ?? []
+        ldAlpha = try c.decodeIfPresent(Double.self, forKey: .ldAlpha) ?? defaults.ldAlpha
     }
 }

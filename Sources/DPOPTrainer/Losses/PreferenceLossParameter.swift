@@ -3,4 +3,9 @@ public enum PreferenceLossParameter: String, CaseIterable, Sendable {
     case beta, lambda, placement, epsilon, gamma, alpha, tau, shift
     case fDivergence = "f_divergence"
     case fAlphaDivergenceCoef = "f_alpha_divergence_coef"
+    case ldAlpha = "ld_alpha"
+
+    /// Parameters every loss reads: LD-DPO's α reshapes the sequence log-probs before any loss sees them,
+    /// so it is not in a kind's `usedParameters`.
+    public static let universal: Set<PreferenceLossParameter> = [.ldAlpha]
 }

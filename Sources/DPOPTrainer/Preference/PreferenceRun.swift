@@ -84,6 +84,10 @@ public final class PreferenceRun {
             SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
             SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
         }
+        if config.loss.weighsTails {
+            SequenceScorer.attachReferenceTails(reference, to: &train)
+            SequenceScorer.attachReferenceTails(reference, to: &eval)
+        }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? []
         if let only = config.trainBucket {

@@ -60,12 +60,21 @@ public final class PreferenceTrainer {
             for k in 0..<B { rows.append(train[picked[k]].chosen) }
             for k in 0..<B { rows.append(train[picked[k]].rejected) }
             batch.fill(rows)
+            if loss.weighsTails {
+                // LD-DPO: the tail tokens count α times in the policy's sums and get α times the gradient.
+                for k in 0..<B {
+                    let p = train[picked[k]]
+                    batch.weighTargets(row: k, of: p.chosen, from: p.sharedLength, weight: Float(loss.ldAlpha))
+                    batch.weighTargets(row: B + k, of: p.rejected, from: p.sharedLength, weight: Float(loss.ldAlpha))
+                }
+            }
             batch.forward(policy)
             var meanDelta = 0.0
             for k in 0..<B {
                 let p = train[picked[k]]
                 logps[k] = PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
-                                        rc: p.referenceChosen, rr: p.referenceRejected,
+                                        rc: loss.ldWeighted(p.referenceChosen, tail: p.referenceChosenTail),
+                                        rr: loss.ldWeighted(p.referenceRejected, tail: p.referenceRejectedTail),
                                         nc: p.chosenLength, nr: p.rejectedLength)
                 meanDelta += logps[k].chosenDelta / Double(B)
             }
