@@ -21,6 +21,8 @@ struct LossOptions: ParsableArguments {
     var fDivergence: String = PreferenceLossConfig.Settings.fDivergence.defaultValue.rawValue
     @Option(help: "α of --f-divergence alpha_divergence, in [0, 1].")
     var fAlphaDivergenceCoef = PreferenceLossConfig.Settings.fAlphaDivergenceCoef.defaultValue
+    @Option(help: "λ_s of dpo_shift at the last step: λ_s moves linearly from --shift to it (fixed when not given).")
+    var shiftEnd: Double?
     @Option(help: "LD-DPO's α in [0, 1]: weight of the tokens of the longer answer beyond the shorter one's length, for any loss (1: none).")
     var ldAlpha = PreferenceLossConfig.Settings.ldAlpha.defaultValue
 
@@ -52,7 +54,8 @@ struct LossOptions: ParsableArguments {
         }
         var config = PreferenceLossConfig(kind: terms[0].kind, beta: beta, lambda: lambdaValue, placement: place,
                                           epsilon: epsilon, gamma: gamma, alpha: alpha, tau: tau, shift: shift,
-                                          fDivergence: divergence, fAlphaDivergenceCoef: fAlphaDivergenceCoef, ldAlpha: ldAlpha)
+                                          fDivergence: divergence, fAlphaDivergenceCoef: fAlphaDivergenceCoef, ldAlpha: ldAlpha,
+                                          shiftEnd: shiftEnd)
         config.setMembers(terms)
         try SettingFlags.loss.validating { try config.validate() }
         return config

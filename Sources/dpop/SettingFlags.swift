@@ -25,6 +25,7 @@ struct SettingFlags {
         PreferenceLossConfig.Settings.fAlphaDivergenceCoef.key: "f-alpha-divergence-coef",
         PreferenceLossConfig.Settings.weightsKey: "loss-weights",
         PreferenceLossConfig.Settings.ldAlpha.key: "ld-alpha",
+        PreferenceLossConfig.Settings.shiftEnd.key: "shift-end",
     ])
 
     static func + (a: SettingFlags, b: SettingFlags) -> SettingFlags {

@@ -68,6 +68,15 @@ import Testing
         #expect(located("name: x\nloss: {ld_alpha: 1.5}\n") == ["2:18 loss.ld_alpha must be in [0, 1], got 1.5"])
     }
 
+    @Test func shiftEndSchedulesDPOShiftOnly() throws {
+        let cells = try SpecFixtures.parse("name: x\ngrid: {loss: [dpo, dpo_shift], shift_end: [0.8, 1]}\n").cells()
+        #expect(cells.map(\.config.loss.shiftEnd) == [nil, 0.8, 1])
+        #expect(cells.map { $0.value(of: "shift_end")! } == ["-", "0.8", "1"])
+        // Not given, λ_s is fixed and the config (and the id) is what it was.
+        let plain = try SpecFixtures.parse("name: x\nloss: {type: dpo_shift}\n").cells()[0]
+        #expect(plain.config.loss.shiftEnd == nil)
+    }
+
     @Test func fDivergenceIsAnAxisThatAppliesWhereTheLossReadsIt() throws {
         let spec = try SpecFixtures.parse("""
         name: x

@@ -170,7 +170,8 @@ struct CellBuilder {
                                         tau: double("loss.tau"), shift: double("loss.shift"),
                                         fDivergence: FDivergence(rawValue: string("loss.f_divergence")) ?? .reverseKL,
                                         fAlphaDivergenceCoef: double("loss.f_alpha_divergence_coef"),
-                                        ldAlpha: double("loss.ld_alpha"))
+                                        ldAlpha: double("loss.ld_alpha"),
+                                        shiftEnd: value(key("loss.shift_end"))?.value.doubleValue)
         loss.setMembers(terms)
         check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
@@ -184,6 +185,7 @@ struct CellBuilder {
         if !used.contains(.alpha) { loss.alpha = defaults.alpha }
         if !used.contains(.tau) { loss.tau = defaults.tau }
         if !used.contains(.shift) { loss.shift = defaults.shift }
+        if !used.contains(.shiftEnd) { loss.shiftEnd = nil }
         if !used.contains(.fDivergence) { loss.fDivergence = defaults.fDivergence }
         if !used.contains(.fAlphaDivergenceCoef) { loss.fAlphaDivergenceCoef = defaults.fAlphaDivergenceCoef }
 

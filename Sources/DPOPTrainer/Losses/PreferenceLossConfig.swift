@@ -16,8 +16,10 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     public var alpha: Double
     /// τ: temperature of DiscoPOP's switch between its logistic and exponential parts.
     public var tau: Double
-    /// λ_s: DPO-Shift's fixed weight on the rejected log-ratio.
+    /// λ_s: DPO-Shift's weight on the rejected log-ratio (at step 0 when `shiftEnd` schedules it).
     public var shift: Double
+    /// DPO-Shift's λ_s at the last step: λ_s moves linearly from `shift` to it over training; nil keeps it fixed.
+    public var shiftEnd: Double?
     /// The f-divergence whose f′ replaces the log-ratios of the losses that read it (`FDivergence`).
     public var fDivergence: FDivergence
     /// α of the α-divergence (TRL's `f_alpha_divergence_coef`).
@@ -48,6 +50,9 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         public static let tau = Setting<Double>("loss.tau", default: 0.05, .aboveUpTo(0, 1))
         /// DPO-Shift's λ_s; 1 is DPO, below 1 the rejected log-ratio counts less (the paper uses 0.5...0.95).
         public static let shift = Setting<Double>("loss.shift", default: 0.75, .closed(0, 1))
+        /// The end of DPO-Shift's linear λ_s schedule, in `shift`'s range. It has no default (NaN here):
+        /// when it is not given, λ_s stays fixed at `shift`.
+        public static let shiftEnd = Setting<Double>("loss.shift_end", default: .nan, .closed(0, 1))
         /// TRL's default: the log-ratio itself, as DPO.
         public static let fDivergence = Setting<FDivergence>("loss.f_divergence", default: .reverseKL)
         /// TRL's default 0.5; the f-DPO paper's range (0, 1), with its ends: 0 is forward KL, 1 reverse KL.
@@ -71,7 +76,8 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         shift: Double = Settings.shift.defaultValue,
         fDivergence: FDivergence = Settings.fDivergence.defaultValue,
         fAlphaDivergenceCoef: Double = Settings.fAlphaDivergenceCoef.defaultValue,
-        ldAlpha: Double = Settings.ldAlpha.defaultValue
+        ldAlpha: Double = Settings.ldAlpha.defaultValue,
+        shiftEnd: Double? = nil
     ) {
         self.kind = kind
         self.beta = beta
@@ -86,6 +92,16 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.fAlphaDivergenceCoef = fAlphaDivergenceCoef
         combination = []
         self.ldAlpha = ldAlpha
+        self.shiftEnd = shiftEnd
+    }
+
+    /// The configuration at `progress` (steps done / total steps, in [0, 1]) of training: DPO-Shift's λ_s
+    /// moved linearly from `shift` towards `shiftEnd`; every other loss is itself.
+    public func scheduled(progress: Double) -> PreferenceLossConfig {
+        guard let shiftEnd, members.contains(where: { $0.kind == .dpoShift }) else { return self }
+        var c = self
+        c.shift = shift + (shiftEnd - shift) * min(max(progress, 0), 1)
+        return c
     }
 
     /// Whether LD-DPO's weighting is on (α < 1), so log-probs split at the shared length.
@@ -175,6 +191,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             if used.contains(.alpha) { try Settings.alpha.check(alpha) }
             if used.contains(.tau) { try Settings.tau.check(tau) }
             if used.contains(.shift) { try Settings.shift.check(shift) }
+            if used.contains(.shiftEnd), let shiftEnd { try Settings.shiftEnd.check(shiftEnd) }
             if used.contains(.fAlphaDivergenceCoef) { try Settings.fAlphaDivergenceCoef.check(fAlphaDivergenceCoef) }
         }
     }
@@ -182,11 +199,11 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case kind, beta, lambda, placement, epsilon, gamma, alpha, tau, shift
         case fDivergence = "f_divergence", fAlphaDivergenceCoef = "f_alpha_divergence_coef", combination
-        case ldAlpha = "ld_alpha"
+        case ldAlpha = "ld_alpha", shiftEnd = "shift_end"
     }
 
     /// Encodes every field, except that the ones added later (`tau`, `shift`, the f-divergence and its
-    /// coefficient, `combination`, `ld_alpha`) are left out at their defaults, so configurations written before them,
+    /// coefficient, `combination`, `ld_alpha`, `shift_end`) are left out at their defaults, so configurations written before them,
     /// and the cell ids hashed from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -205,6 +222,7 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         }
         if !combination.isEmpty { try c.encode(combination, forKey: .combination) }
         if ldAlpha != Settings.ldAlpha.defaultValue { try c.encode(ldAlpha, forKey: .ldAlpha) }
+        try c.encodeIfPresent(shiftEnd, forKey: .shiftEnd)
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
@@ -224,5 +242,6 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         fAlphaDivergenceCoef = try c.decodeIfPresent(Double.self, forKey: .fAlphaDivergenceCoef) ?? defaults.fAlphaDivergenceCoef
         combination = try c.decodeIfPresent([PreferenceLossTerm].self, forKey: .combination) ?? []
         ldAlpha = try c.decodeIfPresent(Double.self, forKey: .ldAlpha) ?? defaults.ldAlpha
+        shiftEnd = try c.decodeIfPresent(Double.self, forKey: .shiftEnd)
     }
 }

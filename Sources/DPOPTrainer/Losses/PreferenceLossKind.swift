@@ -67,7 +67,7 @@ public enum PreferenceLossKind: String, CaseIterable, Codable, Sendable {
         case .orpo: return [.alpha]
         case .rpo: return [.beta, .alpha]
         case .discopop: return f.union([.beta, .tau])
-        case .dpoShift: return [.beta, .shift]
+        case .dpoShift: return [.beta, .shift, .shiftEnd]
         case .sft, .simper: return []
         }
     }

@@ -4,6 +4,7 @@ public enum PreferenceLossParameter: String, CaseIterable, Sendable {
     case fDivergence = "f_divergence"
     case fAlphaDivergenceCoef = "f_alpha_divergence_coef"
     case ldAlpha = "ld_alpha"
+    case shiftEnd = "shift_end"
 
     /// Parameters every loss reads: LD-DPO's α reshapes the sequence log-probs before any loss sees them,
     /// so it is not in a kind's `usedParameters`.

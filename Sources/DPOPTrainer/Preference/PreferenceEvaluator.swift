@@ -20,8 +20,11 @@ public struct PreferenceEvaluator {
         self.taskPairs = taskPairs
     }
 
-    /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`.
-    public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool) -> EvalRecord {
+    /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`. `progress` (steps done /
+    /// total) sets a scheduled loss parameter (DPO-Shift's λ_s) to its value at this step.
+    public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool,
+                         progress: Double = 0) -> EvalRecord {
+        let loss = self.loss.scheduled(progress: progress)
         let chosen = SequenceScorer.score(policy, pairs.map(\.chosen), keepTokens: true)
         let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails)
         // LD-DPO: the policy's tail log-probs, for the loss and rewards (the logps/* metrics stay unweighted).

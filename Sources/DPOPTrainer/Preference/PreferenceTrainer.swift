@@ -78,7 +78,7 @@ public final class PreferenceTrainer {
                                         nc: p.chosenLength, nr: p.rejectedLength)
                 meanDelta += logps[k].chosenDelta / Double(B)
             }
-            let (value, grads) = loss.lossAndGradients(logps)
+            let (value, grads) = loss.scheduled(progress: Double(step) / Double(config.steps)).lossAndGradients(logps)
             guard value.isFinite else {
                 throw DPOPError.nonFinite(stage: "preference", step: step + 1, what: "\(loss.name) loss", value: value)
             }
@@ -96,7 +96,8 @@ public final class PreferenceTrainer {
             let done = step + 1
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
-                                                elapsed: elapsed(), withTask: done == config.steps)
+                                                elapsed: elapsed(), withTask: done == config.steps,
+                                                progress: Double(done) / Double(config.steps))
                 for metric in [MetricDescriptor.loss, .logpsChosenDelta, .logpsRejectedDelta, .rewardsMargins] {
                     if let v = metric.value(in: record.eval), !v.isFinite {
                         throw DPOPError.nonFinite(stage: "eval", step: done, what: metric.name, value: v)
