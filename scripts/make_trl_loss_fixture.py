@@ -2,7 +2,9 @@
 """Writes Tests/DPOPTrainerTests/Fixtures/trl_losses.json: every preference loss dpop has, evaluated on fixed
 sequence log-probs, with the gradient of the batch-mean loss with respect to the policy log-probs.
 
-Losses TRL has are computed by TRL's own code: `DPOTrainer._compute_loss` (TRL 1.x) runs on an object made
+`option_cases` are TRL's own code too: its `f_divergence_type` on every loss TRL allows it for, `ld_alpha`
+(the per-token log-probs split evenly over a completion, the last token taking the rest, so dpop's test can
+form the same shared and tail sums), and weighted combinations (MPO). Losses TRL has are computed by TRL's own code: `DPOTrainer._compute_loss` (TRL 1.x) runs on an object made
 with `DPOTrainer.__new__` that carries only the attributes the method reads, and on a stand-in model whose
 per-token log-probs are a leaf tensor (zero outside the completion), so autograd through TRL's code gives
 d loss / d (sequence log-prob). Losses TRL does not have (dpop, cdpo — TRL 1.x's sigmoid ignores
@@ -51,6 +53,19 @@ BATCHES = {
 }
 
 
+# For the options that change the log-ratios and for combinations (`option_cases`): a batch whose chosen
+# completions all have one length, so TRL's batch token mean of the chosen NLL (its `sft`) equals dpop's mean of
+# per-pair token means and MPO's [sigmoid, bco_pair, sft] can be compared whole.
+OPTION_BATCHES = {
+    "equal_chosen_lengths": [
+        (-10.0, -12.0, -11.0, -11.5, 6, 4),
+        (-13.0, -16.5, -11.0, -11.5, 6, 9),
+        (-3.2, -2.1, -3.0, -2.6, 6, 7),
+        (-25.3, -24.1, -24.0, -27.7, 6, 12),
+    ],
+}
+
+
 def seq_tensors(batch):
     pc = torch.tensor([p[0] for p in batch])
     pr = torch.tensor([p[1] for p in batch])
@@ -89,8 +104,13 @@ class Identity:
         return x
 
 
-def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopop_tau=0.05):
-    """TRL's DPOTrainer._compute_loss on `batch`; returns (mean loss, d/dpc, d/dpr)."""
+def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopop_tau=0.05,
+             f_divergence="reverse_kl", f_alpha=1.0, dtype=torch.float64, ld_alpha=None, with_tail_grads=False):
+    """TRL's DPOTrainer._compute_loss on `batch`; returns (mean loss, d/dpc, d/dpr).
+
+    `dtype` float32 is for TRL's alpha_divergence, whose exponent clamp has no float64 entry. With `ld_alpha`,
+    the precomputed reference log-probs passed in are LD-weighted with the same even token split (TRL weighs them
+    when it precomputes them); `with_tail_grads` also returns the gradient at each row's last completion token."""
     b = len(batch)
     longest = max(max(p[4], p[5]) for p in batch)
     width = 1 + longest  # position 0 is the prompt, then the completion
@@ -98,20 +118,20 @@ def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopo
     lengths = [p[4] for p in batch] + [p[5] for p in batch]
     totals = [p[0] for p in batch] + [p[1] for p in batch]
     completion_mask = torch.zeros(2 * b, width, dtype=torch.long)
-    values = torch.zeros(2 * b, width - 1)
+    values = torch.zeros(2 * b, width - 1, dtype=torch.float64)
     for row, (n, total) in enumerate(zip(lengths, totals)):
         completion_mask[row, 1 : 1 + n] = 1
         # Token t + 1 is scored at shifted position t; split the total evenly, the last token takes the rest.
         share = total / n
         values[row, : n - 1] = share
         values[row, n - 1] = total - share * (n - 1)
-    per_token = values.clone().requires_grad_(True)
+    per_token = values.clone().to(dtype).requires_grad_(True)
 
     trainer = DPOTrainer.__new__(DPOTrainer)
     model = StandInModel(per_token)
     attributes = dict(
-        model=model, accelerator=Identity(), aux_loss_enabled=False, ld_alpha=None, precompute_ref_logps=True,
-        f_divergence_type="reverse_kl", f_alpha_divergence_coef=1.0, loss_types=loss_types,
+        model=model, accelerator=Identity(), aux_loss_enabled=False, ld_alpha=ld_alpha, precompute_ref_logps=True,
+        f_divergence_type=f_divergence, f_alpha_divergence_coef=f_alpha, loss_types=loss_types,
         loss_weights=loss_weights, beta=beta, label_smoothing=label_smoothing, use_weighting=False,
         args=SimpleNamespace(discopop_tau=discopop_tau), _metrics=defaultdict(lambda: defaultdict(list)),
         _total_train_tokens=0, _tp_size=1,
@@ -122,14 +142,31 @@ def trl_loss(batch, loss_types, loss_weights, beta, label_smoothing=0.0, discopo
         "input_ids": torch.ones(2 * b, width, dtype=torch.long),
         "attention_mask": torch.ones(2 * b, width, dtype=torch.long),
         "completion_mask": completion_mask,
-        "ref_chosen_logps": torch.tensor([p[2] for p in batch]),
-        "ref_rejected_logps": torch.tensor([p[3] for p in batch]),
+        "ref_chosen_logps": torch.tensor([ld_weighted(p[2], p[4], min(p[4], p[5]), ld_alpha) for p in batch], dtype=dtype),
+        "ref_rejected_logps": torch.tensor([ld_weighted(p[3], p[5], min(p[4], p[5]), ld_alpha) for p in batch], dtype=dtype),
     }
     loss = trainer._compute_loss(model, inputs, return_outputs=False)
     loss.backward()
     # Every completion token of a row has the row's gradient; the first one stands for the sequence.
     grad = per_token.grad[:, 0]
+    if with_tail_grads:
+        last = torch.stack([per_token.grad[row, n - 1] for row, n in enumerate(lengths)])
+        return loss.item(), grad[:b].tolist(), grad[b:].tolist(), last[:b].tolist(), last[b:].tolist()
     return loss.item(), grad[:b].tolist(), grad[b:].tolist()
+
+
+def even_split(total, n):
+    """The per-token log-probs `trl_loss` gives a completion: total/n each, the last token takes the rest."""
+    share = total / n
+    return [share] * (n - 1) + [total - share * (n - 1)]
+
+
+def ld_weighted(total, n, shared, ld_alpha):
+    """LD-DPO's shared + α·tail of a completion split evenly; the total itself without `ld_alpha`."""
+    if ld_alpha is None:
+        return total
+    tokens = even_split(total, n)
+    return sum(tokens[:shared]) + ld_alpha * sum(tokens[shared:])
 
 
 def autograd_loss(batch, per_pair):
@@ -307,21 +344,72 @@ def conventions():
     return out
 
 
+def option_cases():
+    """TRL's f_divergence_type on every loss TRL allows it for, and MPO-style combinations, from TRL's code."""
+    out = []
+    trl_source = f"trl {trl.__version__} DPOTrainer._compute_loss"
+    allowed = {"sigmoid": {}, "sigmoid_norm": {}, "hinge": {}, "ipo": {}, "exo_pair": {"epsilon": 0.2},
+               "robust": {"epsilon": 0.2}, "discopop": {"tau": 0.05}}
+    for beta in (0.1, 0.5):
+        for loss_type, extra in allowed.items():
+            name = "dpo" if loss_type == "sigmoid" else loss_type
+            for divergence, coef in (("forward_kl", None), ("js_divergence", None), ("alpha_divergence", 0.3),
+                                     ("alpha_divergence", 0.7)):
+                params = {"beta": beta, "f_divergence": divergence, **extra}
+                kwargs = dict(label_smoothing=extra.get("epsilon", 0.0), discopop_tau=extra.get("tau", 0.05),
+                              f_divergence=divergence)
+                # TRL's alpha_divergence clamps in float32 only, so it runs in float32 (compared to 1e-5).
+                tolerance = 1e-6
+                if coef is not None:
+                    params["f_alpha_divergence_coef"] = coef
+                    kwargs.update(f_alpha=coef, dtype=torch.float32)
+                    tolerance = 1e-5
+                value, dpc, dpr = trl_loss(BATCHES["moderate"], [loss_type], [1.0], beta, **kwargs)
+                label = divergence + (f" coef={coef}" if coef is not None else "")
+                out.append({"name": f"{name} moderate/beta={beta} {label}", "loss": name, "params": params,
+                            "source": f"{trl_source} loss_type=['{loss_type}'] f_divergence_type='{divergence}'"
+                                      + (f" f_alpha_divergence_coef={coef}" if coef is not None else ""),
+                            "batch": "moderate", "value": value, "dpc": dpc, "dpr": dpr, "tolerance": tolerance})
+        # LD-DPO's ld_alpha (per-token split at the shared length), through TRL's own code path.
+        for loss_type in ("sigmoid", "ipo", "bco_pair", "sigmoid_norm"):
+            name = "dpo" if loss_type == "sigmoid" else loss_type
+            for ld in (0.0, 0.5):
+                value, dpc, dpr, dpc_tail, dpr_tail = trl_loss(BATCHES["moderate"], [loss_type], [1.0], beta, ld_alpha=ld,
+                                                               with_tail_grads=True)
+                out.append({"name": f"{name} moderate/beta={beta} ld_alpha={ld}", "loss": name,
+                            "params": {"beta": beta, "ld_alpha": ld},
+                            "source": f"{trl_source} loss_type=['{loss_type}'] ld_alpha={ld}", "batch": "moderate",
+                            "value": value, "dpc": dpc, "dpr": dpr, "dpc_last_token": dpc_tail, "dpr_last_token": dpr_tail,
+                            "tolerance": 1e-6})
+        # MPO (TRL's docs: sigmoid + bco_pair + sft with weights 0.8, 0.2, 1.0) and without its sft part.
+        for batch_name, batch, types, weights in (
+                ("equal_chosen_lengths", OPTION_BATCHES["equal_chosen_lengths"], ["sigmoid", "bco_pair", "sft"], [0.8, 0.2, 1.0]),
+                ("moderate", BATCHES["moderate"], ["sigmoid", "bco_pair"], [0.8, 0.2])):
+            value, dpc, dpr = trl_loss(batch, types, weights, beta)
+            loss = "+".join(f"{w}*{'dpo' if t == 'sigmoid' else t}" for t, w in zip(types, weights))
+            out.append({"name": f"{loss} {batch_name}/beta={beta}", "loss": loss, "params": {"beta": beta},
+                        "source": f"{trl_source} loss_type={types} loss_weights={weights}", "batch": batch_name,
+                        "value": value, "dpc": dpc, "dpr": dpr, "tolerance": 1e-6})
+    return out
+
+
 def main():
     fixture = {
         "trl_version": trl.__version__,
         "torch_version": torch.__version__.split("+")[0],
         "batches": {name: [dict(zip(("pc", "pr", "rc", "rr", "nc", "nr"), p)) for p in batch]
-                    for name, batch in BATCHES.items()},
+                    for name, batch in {**BATCHES, **OPTION_BATCHES}.items()},
         "cases": cases(),
         "trl_conventions": conventions(),
+        "option_cases": option_cases(),
     }
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "Tests", "DPOPTrainerTests", "Fixtures", "trl_losses.json")
     with open(path, "w") as f:
         json.dump(fixture, f, indent=1, sort_keys=True)
         f.write("\n")
-    print(f"wrote {len(fixture['cases'])} cases and {len(fixture['trl_conventions'])} convention cases to {os.path.normpath(path)}")
+    print(f"wrote {len(fixture['cases'])} cases, {len(fixture['trl_conventions'])} convention cases and "
+          f"{len(fixture['option_cases'])} option cases to {os.path.normpath(path)}")
 
 
 if __name__ == "__main__":

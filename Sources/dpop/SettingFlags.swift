@@ -21,6 +21,11 @@ struct SettingFlags {
         PreferenceLossConfig.Settings.epsilon.key: "epsilon", PreferenceLossConfig.Settings.gamma.key: "gamma",
         PreferenceLossConfig.Settings.alpha.key: "alpha", PreferenceLossConfig.Settings.kind.key: "loss",
         PreferenceLossConfig.Settings.tau.key: "tau", PreferenceLossConfig.Settings.shift.key: "shift",
+        PreferenceLossConfig.Settings.fDivergence.key: "f-divergence",
+        PreferenceLossConfig.Settings.fAlphaDivergenceCoef.key: "f-alpha-divergence-coef",
+        PreferenceLossConfig.Settings.weightsKey: "loss-weights",
+        PreferenceLossConfig.Settings.ldAlpha.key: "ld-alpha",
+        PreferenceLossConfig.Settings.shiftEnd.key: "shift-end",
     ])
 
     static func + (a: SettingFlags, b: SettingFlags) -> SettingFlags {

@@ -12,6 +12,11 @@ import Testing
         let params: [String: ParameterValue]
         let value: Double
         let dpc, dpr: [Double]
+        /// Relative tolerance of an option case (1e-5 where TRL computes in float32).
+        let tolerance: Double?
+        /// `ld_alpha` cases: TRL's gradient at each completion's last token (α·dpc where it is in the tail).
+        let dpc_last_token: [Double]?
+        let dpr_last_token: [Double]?
     }
     /// A parameter is a number or, for `placement`, a word.
     enum ParameterValue: Decodable {
@@ -28,6 +33,8 @@ import Testing
         let batches: [String: [Pair]]
         let cases: [Case]
         let trl_conventions: [Case]
+        /// TRL's f-divergences and weighted combinations (MPO), from TRL's own code.
+        let option_cases: [Case]
     }
 
     static let fixture: Fixture = {
@@ -41,7 +48,8 @@ import Testing
     }
 
     func config(_ c: Case) -> PreferenceLossConfig {
-        var config = PreferenceLossConfig(kind: PreferenceLossKind.named(c.loss)!)
+        var config = PreferenceLossConfig(kind: .dpo)
+        config.setMembers(try! PreferenceLossTerm.parse(c.loss))
         for (key, value) in c.params {
             switch key {
             case "beta": config.beta = value.number!
@@ -52,6 +60,9 @@ import Testing
             case "alpha": config.alpha = value.number!
             case "tau": config.tau = value.number!
             case "shift": config.shift = value.number!
+            case "f_divergence": config.fDivergence = FDivergence(rawValue: value.word!)!
+            case "f_alpha_divergence_coef": config.fAlphaDivergenceCoef = value.number!
+            case "ld_alpha": config.ldAlpha = value.number!
             default: Issue.record("\(c.name): unknown parameter \(key)")
             }
         }
@@ -109,6 +120,61 @@ import Testing
                 }
             }
         }
+    }
+
+    /// f-divergences on every loss TRL allows them for, and MPO's weighted combination, against TRL's code;
+    /// gradients also against finite differences.
+    @Test func optionsAndCombinationsMatchTRL() throws {
+        let cases = Self.fixture.option_cases
+        #expect(Set(cases.compactMap { $0.params["f_divergence"]?.word }) == ["forward_kl", "js_divergence", "alpha_divergence"])
+        #expect(cases.contains { $0.loss == "0.8*dpo+0.2*bco_pair+1.0*sft" })
+        // Every loss that reads the f-divergence and that TRL has is covered.
+        let reshaped = Set(cases.filter { $0.params["f_divergence"] != nil }.map(\.loss))
+        #expect(reshaped == Set(PreferenceLossKind.allCases.filter { $0.usedParameters.contains(.fDivergence) }.map(\.rawValue)).subtracting(["cdpo"]))
+        #expect(cases.contains { $0.params["ld_alpha"] != nil })
+        let step = 1e-5
+        for c in cases {
+            let config = config(c)
+            let batch = pairs(c.batch).map { p in
+                // The fixture splits each completion's log-prob evenly over its tokens (the last takes the rest).
+                let shared = min(p.nc, p.nr)
+                return config.ldWeighted(p, chosenTail: Self.evenTail(p.pc, p.nc, from: shared),
+                                         rejectedTail: Self.evenTail(p.pr, p.nr, from: shared),
+                                         referenceChosenTail: Self.evenTail(p.rc, p.nc, from: shared),
+                                         referenceRejectedTail: Self.evenTail(p.rr, p.nr, from: shared))
+            }
+            try config.validate()
+            let tolerance = c.tolerance ?? 1e-6
+            let (loss, grads) = config.lossAndGradients(batch)
+            #expect(Self.close(loss, c.value, relative: tolerance), "\(c.name): loss \(loss) vs \(c.value) (\(c.source))")
+            for i in batch.indices {
+                #expect(Self.close(grads[i].dpc, c.dpc[i], relative: tolerance, absolute: tolerance * 1e-3),
+                        "\(c.name): dpc[\(i)] \(grads[i].dpc) vs \(c.dpc[i])")
+                #expect(Self.close(grads[i].dpr, c.dpr[i], relative: tolerance, absolute: tolerance * 1e-3),
+                        "\(c.name): dpr[\(i)] \(grads[i].dpr) vs \(c.dpr[i])")
+                for chosen in [true, false] {
+                    var up = batch, down = batch
+                    if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
+                    let fd = (config.lossAndGradients(up).loss - config.lossAndGradients(down).loss) / (2 * step)
+                    let analytic = chosen ? grads[i].dpc : grads[i].dpr
+                    #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(c.name): finite difference \(fd) vs \(analytic)")
+                }
+                // A token beyond the shared length gets α times the sequence's gradient (the trainer's mask weight).
+                if let lastC = c.dpc_last_token, let lastR = c.dpr_last_token {
+                    let shared = min(batch[i].nc, batch[i].nr)
+                    let wc = batch[i].nc > shared ? config.ldAlpha : 1, wr = batch[i].nr > shared ? config.ldAlpha : 1
+                    #expect(Self.close(wc * grads[i].dpc, lastC[i], relative: tolerance, absolute: 1e-15), "\(c.name): last chosen token")
+                    #expect(Self.close(wr * grads[i].dpr, lastR[i], relative: tolerance, absolute: 1e-15), "\(c.name): last rejected token")
+                }
+            }
+        }
+    }
+
+    /// The tail (tokens from `from` on) of a log-prob `total` split as the fixture splits it.
+    static func evenTail(_ total: Double, _ n: Int, from: Int) -> Double {
+        let share = total / Double(n)
+        let tokens = Array(repeating: share, count: n - 1) + [total - share * Double(n - 1)]
+        return tokens[from...].reduce(0, +)
     }
 
     /// The conventions the README states where dpop differs from TRL, checked against TRL's numbers.

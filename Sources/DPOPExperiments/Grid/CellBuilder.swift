@@ -200,11 +200,18 @@ struct CellBuilder {
                                           taskEvalPairs: int("train.task_eval_pairs"))
 
         // Loss.
-        let kind = PreferenceLossKind.named(string("loss.type")) ?? PreferenceLossConfig.Settings.kind.defaultValue
+        // The reader stored a checked loss or combination label, so it parses.
+        let terms = (try? PreferenceLossTerm.parse(string("loss.type"))) ?? [PreferenceLossTerm(PreferenceLossConfig.Settings.kind.defaultValue)]
+        let kind = terms[0].kind
         var loss = PreferenceLossConfig(kind: kind, beta: double("loss.beta"), lambda: double("loss.lambda"),
                                         placement: DPOPPlacement(rawValue: string("loss.placement")) ?? .inside,
                                         epsilon: double("loss.epsilon"), gamma: double("loss.gamma"), alpha: double("loss.alpha"),
-                                        tau: double("loss.tau"), shift: double("loss.shift"))
+                                        tau: double("loss.tau"), shift: double("loss.shift"),
+                                        fDivergence: FDivergence(rawValue: string("loss.f_divergence")) ?? .reverseKL,
+                                        fAlphaDivergenceCoef: double("loss.f_alpha_divergence_coef"),
+                                        ldAlpha: double("loss.ld_alpha"),
+                                        shiftEnd: value(key("loss.shift_end"))?.value.doubleValue)
+        loss.setMembers(terms)
         check { try loss.validate() }
         // Parameters the loss ignores take the built-in defaults, so e.g. λ never splits dpo cells.
         let used = loss.usedParameters
@@ -217,10 +224,13 @@ struct CellBuilder {
         if !used.contains(.alpha) { loss.alpha = defaults.alpha }
         if !used.contains(.tau) { loss.tau = defaults.tau }
         if !used.contains(.shift) { loss.shift = defaults.shift }
+        if !used.contains(.shiftEnd) { loss.shiftEnd = nil }
+        if !used.contains(.fDivergence) { loss.fDivergence = defaults.fDivergence }
+        if !used.contains(.fAlphaDivergenceCoef) { loss.fAlphaDivergenceCoef = defaults.fAlphaDivergenceCoef }
         // In range but not finite where every run starts (e.g. ipo's 1/(2β) squared for a tiny β): every
         // cell would fail at its first step, so refuse it here.
         if ok, let what = Self.nonFiniteStart(loss) {
-            fail("loss \(kind.rawValue) is \(what) at the first step with these parameters, so every run would stop there",
+            fail("loss \(loss.name) is \(what) at the first step with these parameters, so every run would stop there",
                  at: blame(PreferenceLossParameter.allCases.filter(used.contains).map { "loss.\($0.rawValue)" } + ["loss.type"]),
                  hint: "use values nearer the defaults (`dpop train --help` lists them)")
         }

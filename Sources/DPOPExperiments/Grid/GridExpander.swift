@@ -96,11 +96,16 @@ struct GridExpander {
             let holds = axis.conditions.allSatisfy { c in current(c.key).map { c.values.contains($0) } ?? false }
             if !holds { assigned[axis.key.path] = nil }
         }
-        let kind = current(SpecKey.axis(named: "loss.type")!)?.stringValue.flatMap(PreferenceLossKind.named) ?? .dpop
+        var loss = PreferenceLossConfig(kind: .dpop)
+        if let terms = try? current(SpecKey.axis(named: "loss.type")!)?.stringValue.map(PreferenceLossTerm.parse) {
+            loss.setMembers(terms)
+        }
+        loss.fDivergence = current(SpecKey.axis(named: "loss.f_divergence")!)?.stringValue.flatMap(FDivergence.init) ?? .reverseKL
+        let used = loss.usedParameters
         let readsFile = current(SpecKey.axis(named: "data.path")!) != nil
         for rule in document.excludes {
             let matches = rule.entries.allSatisfy { entry in
-                guard let v = assigned[entry.key.path], applies(entry.key, kind: kind, readsFile: readsFile) else { return false }
+                guard let v = assigned[entry.key.path], applies(entry.key, used: used, readsFile: readsFile) else { return false }
                 return entry.values.contains(v.value)
             }
             if matches { return nil }
@@ -109,15 +114,15 @@ struct GridExpander {
     }
 
     /// Whether a setting matters in a cell: loss parameters only for losses that read them, arith keys only for arith data.
-    private func applies(_ key: SpecKey, kind: PreferenceLossKind, readsFile: Bool) -> Bool {
-        if let p = key.lossParameter, !kind.usedParameters.contains(p) { return false }
+    private func applies(_ key: SpecKey, used: Set<PreferenceLossParameter>, readsFile: Bool) -> Bool {
+        if let p = key.lossParameter, !used.contains(p), !PreferenceLossParameter.universal.contains(p) { return false }
         if key.arithOnly && readsFile { return false }
         return true
     }
 
     /// The text labelling `key` in a cell: as written in the spec, or `-` where the setting does not apply.
     private func label(_ key: SpecKey, in config: CellConfig, assigned: [String: LocatedValue]) -> String {
-        guard applies(key, kind: config.loss.kind, readsFile: config.data.path != nil) else { return GridCell.notApplicable }
+        guard applies(key, used: config.loss.usedParameters, readsFile: config.data.path != nil) else { return GridCell.notApplicable }
         return (assigned[key.path] ?? document.base(key))?.text ?? GridCell.notApplicable
     }
 }

@@ -131,6 +131,11 @@ struct SpecKey: Sendable {
             SpecKey(Loss.alpha, short: "alpha"),
             SpecKey(Loss.tau, short: "tau"),
             SpecKey(Loss.shift, short: "shift"),
+            SpecKey(Loss.fDivergence, short: "f_divergence"),
+            SpecKey(Loss.fAlphaDivergenceCoef, short: "f_alpha_divergence_coef"),
+            SpecKey(Loss.ldAlpha, short: "ld_alpha"),
+            // No default: without it λ_s is fixed.
+            SpecKey(Loss.shiftEnd.key, .real(Loss.shiftEnd), nil, short: "shift_end"),
         ]
     }()
 

@@ -134,8 +134,23 @@ struct SpecReader {
             log.error("'\(section)' must be a mapping of settings, got \(describe(node))", at: SpecPosition(node))
             return
         }
+        // `loss.weights` belongs to a `loss.type` list: both are read together.
+        let weights = section == "loss" ? m.first(where: { $0.key.string == "weights" }) : nil
         for (k, v) in m {
             guard let field = keyName(k) else { continue }
+            if section == "loss" && field == "weights" {
+                if case .sequence = m.first(where: { $0.key.string == "type" })?.value {} else {
+                    log.error("loss.weights needs loss.type to be a list of losses to weigh", at: SpecPosition(k),
+                              hint: "write loss: {type: [dpo, sft], weights: [1.0, 0.5]}")
+                }
+                continue
+            }
+            if section == "loss" && field == "type", case .sequence(let members) = v {
+                if let value = lossCombination(Array(members), weights: weights?.value, at: SpecPosition(v), what: "loss.type") {
+                    doc.settings["loss.type"] = value
+                }
+                continue
+            }
             if section == "data" && field == "buckets" {
                 doc.bucketsPosition = SpecPosition(k)
                 doc.buckets = readBuckets(v)
@@ -489,6 +504,11 @@ struct SpecReader {
         if case .corruption = key.kind, case .mapping(let m) = node {
             return corruption(m, at: at, what: what)
         }
+        if case .lossKind = key.kind {
+            // A combination as a value: [dpo, sft] or {type: [dpo, sft], weights: [1, 0.5]}.
+            if case .sequence(let members) = node { return lossCombination(Array(members), weights: nil, at: at, what: what) }
+            if case .mapping(let m) = node { return lossCombination(m, at: at, what: what) }
+        }
         guard case .scalar(let scalar) = node else {
             log.error("\(what) must be \(expectation(key.kind)), got \(describe(node))", at: at)
             return nil
@@ -549,13 +569,17 @@ struct SpecReader {
             }
             return LocatedValue(.bool(v), text: text, at: at)
         case .lossKind:
-            guard let kind = PreferenceLossKind.named(text) else {
+            let terms: [PreferenceLossTerm]
+            do { terms = try PreferenceLossTerm.parse(text) } catch {
                 let names = PreferenceLossKind.allNames
-                log.error("unknown loss '\(text)'", at: at, hint: Suggestion.hintOrList(for: text, among: names, what: "losses"))
+                let hint = error.problem.hasPrefix("unknown loss") ? Suggestion.hintOrList(for: error.member, among: names, what: "losses") : nil
+                log.error(error.problem, at: at, hint: hint)
                 return nil
             }
-            // An alias (sigmoid) is stored as the loss it names, so conditions, excludes and labels see one name.
-            return LocatedValue(.string(kind.rawValue), text: text, at: at)
+            // An alias (sigmoid) is stored as the loss it names, and a combination by its label, so conditions,
+            // excludes and labels see one name; a combination is labelled by that name too.
+            let label = PreferenceLossTerm.label(terms)
+            return LocatedValue(.string(label), text: terms.count == 1 && terms[0].weight == 1 ? text : label, at: at)
         case .corruption:
             return corruption(text, at: at, what: what)
         case .file:
@@ -588,6 +612,90 @@ struct SpecReader {
         case .bucketName:
             return LocatedValue(.string(text), at: at)
         }
+    }
+
+    /// `{type: [dpo, sft], weights: [1, 0.5]}` as a loss value.
+    private func lossCombination(_ m: Node.Mapping, at: SpecPosition, what: String) -> LocatedValue? {
+        var typeNode: Node?
+        var weightsNode: Node?
+        for (k, v) in m {
+            switch keyName(k) {
+            case "type"?: typeNode = v
+            case "weights"?: weightsNode = v
+            case let other?:
+                log.error("unknown key '\(other)' in the loss combination of \(what)", at: SpecPosition(k),
+                          hint: Suggestion.hintOrList(for: other, among: ["type", "weights"], what: "valid keys"))
+                return nil
+            case nil: return nil
+            }
+        }
+        guard let typeNode, case .sequence(let members) = typeNode else {
+            log.error("a loss combination in \(what) needs 'type' as a list of losses", at: typeNode.map(SpecPosition.init) ?? at,
+                      hint: "write {type: [dpo, sft], weights: [1.0, 0.5]}")
+            return nil
+        }
+        return lossCombination(Array(members), weights: weightsNode, at: SpecPosition(typeNode), what: what)
+    }
+
+    /// A combination from its member nodes and optional weights list (1 each when absent), every problem at
+    /// the member or weight it concerns; stored by its label (`0.8·dpo+0.2·bco_pair+sft`).
+    private func lossCombination(_ members: [Node], weights: Node?, at: SpecPosition, what: String) -> LocatedValue? {
+        guard !members.isEmpty else {
+            log.error("\(what) is an empty list of losses", at: at)
+            return nil
+        }
+        var terms: [PreferenceLossTerm] = []
+        var ok = true
+        for member in members {
+            guard case .scalar(let s) = member, !isNull(member) else {
+                log.error("\(what): a combination's member must be one loss name; nested combinations are not allowed, got \(describe(member))",
+                          at: SpecPosition(member), hint: "list every loss once at the top level, e.g. [dpo, bco_pair, sft]")
+                ok = false
+                continue
+            }
+            let name = s.string.trimmingCharacters(in: .whitespaces)
+            if name.contains("+") || name.contains("*") || name.contains("·") {
+                log.error("\(what): member '\(name)' is itself a combination; nested combinations are not allowed", at: SpecPosition(member),
+                          hint: "list its losses in the outer list and give their weights in 'weights'")
+                ok = false
+                continue
+            }
+            guard let kind = PreferenceLossKind.named(name) else {
+                log.error("\(what): unknown loss '\(name)' in the combination", at: SpecPosition(member),
+                          hint: Suggestion.hintOrList(for: name, among: PreferenceLossKind.allNames, what: "losses"))
+                ok = false
+                continue
+            }
+            if terms.contains(where: { $0.kind == kind }) {
+                log.error("\(what): the combination lists \(kind.rawValue) twice", at: SpecPosition(member), hint: "give each loss one weight")
+                ok = false
+                continue
+            }
+            terms.append(PreferenceLossTerm(kind))
+        }
+        if let weights {
+            guard case .sequence(let items) = weights else {
+                log.error("\(what): weights must be a list of numbers, one per loss, got \(describe(weights))", at: SpecPosition(weights))
+                return nil
+            }
+            guard items.count == members.count else {
+                log.error("\(what): \(members.count) losses but \(items.count) weights", at: SpecPosition(weights),
+                          hint: "give one weight per loss, in the same order")
+                return nil
+            }
+            for (i, item) in items.enumerated() {
+                let range = PreferenceLossTerm.weightRange
+                guard case .scalar(let s) = item, let w = SpecValue.number(s.string), w.isFinite, range.contains(w) else {
+                    log.error("\(what): weight \(describe(item)) must be a number \(range.phrase(integer: false))", at: SpecPosition(item))
+                    ok = false
+                    continue
+                }
+                if ok && i < terms.count { terms[i].weight = w }
+            }
+        }
+        guard ok else { return nil }
+        let label = PreferenceLossTerm.label(terms)
+        return LocatedValue(.string(label), text: label, at: at)
     }
 
     private func corruption(_ text: String, at: SpecPosition, what: String) -> LocatedValue? {

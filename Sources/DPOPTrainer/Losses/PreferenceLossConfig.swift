@@ -16,8 +16,19 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
     public var alpha: Double
     /// τ: temperature of DiscoPOP's switch between its logistic and exponential parts.
     public var tau: Double
-    /// λ_s: DPO-Shift's fixed weight on the rejected log-ratio.
+    /// λ_s: DPO-Shift's weight on the rejected log-ratio (at step 0 when `shiftEnd` schedules it).
     public var shift: Double
+    /// DPO-Shift's λ_s at the last step: λ_s moves linearly from `shift` to it over training; nil keeps it fixed.
+    public var shiftEnd: Double?
+    /// The f-divergence whose f′ replaces the log-ratios of the losses that read it (`FDivergence`).
+    public var fDivergence: FDivergence
+    /// α of the α-divergence (TRL's `f_alpha_divergence_coef`).
+    public var fAlphaDivergenceCoef: Double
+    /// The members of a weighted combination, `kind` being the first; empty when the loss is `kind` alone.
+    public var combination: [PreferenceLossTerm]
+    /// LD-DPO's α: the weight of the tokens of the longer completion beyond the shorter one's length, in the
+    /// sequence log-probs of policy and reference alike; 1 (the default) weighs every token fully.
+    public var ldAlpha: Double
 
     /// The loss settings as a spec names them (`loss.*`), with their defaults (λ = 50 as in the DPOP paper)
     /// and ranges; β, λ, γ and α stop at 10⁶, beyond which the float32 gradients overflow or nothing trains.
@@ -39,6 +50,17 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         public static let tau = Setting<Double>("loss.tau", default: 0.05, .aboveUpTo(0, 1))
         /// DPO-Shift's λ_s; 1 is DPO, below 1 the rejected log-ratio counts less (the paper uses 0.5...0.95).
         public static let shift = Setting<Double>("loss.shift", default: 0.75, .closed(0, 1))
+        /// The end of DPO-Shift's linear λ_s schedule, in `shift`'s range. It has no default (NaN here):
+        /// when it is not given, λ_s stays fixed at `shift`.
+        public static let shiftEnd = Setting<Double>("loss.shift_end", default: .nan, .closed(0, 1))
+        /// TRL's default: the log-ratio itself, as DPO.
+        public static let fDivergence = Setting<FDivergence>("loss.f_divergence", default: .reverseKL)
+        /// TRL's default 0.5; the f-DPO paper's range (0, 1), with its ends: 0 is forward KL, 1 reverse KL.
+        public static let fAlphaDivergenceCoef = Setting<Double>("loss.f_alpha_divergence_coef", default: 0.5, .closed(0, 1))
+        /// TRL's `ld_alpha` (None there is 1 here: no weighting); 0 drops the tokens beyond the shared length.
+        public static let ldAlpha = Setting<Double>("loss.ld_alpha", default: 1, .closed(0, 1))
+        /// The weights of a combination's members, in the order of `loss.type`'s list (1 each when not given).
+        public static let weightsKey = "loss.weights"
     }
 
     /// Creates a loss configuration with `Settings`' defaults for what is not given.
@@ -51,7 +73,11 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         gamma: Double = Settings.gamma.defaultValue,
         alpha: Double = Settings.alpha.defaultValue,
         tau: Double = Settings.tau.defaultValue,
-        shift: Double = Settings.shift.defaultValue
+        shift: Double = Settings.shift.defaultValue,
+        fDivergence: FDivergence = Settings.fDivergence.defaultValue,
+        fAlphaDivergenceCoef: Double = Settings.fAlphaDivergenceCoef.defaultValue,
+        ldAlpha: Double = Settings.ldAlpha.defaultValue,
+        shiftEnd: Double? = nil
     ) {
         self.kind = kind
         self.beta = beta
@@ -62,14 +88,88 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         self.alpha = alpha
         self.tau = tau
         self.shift = shift
+        self.fDivergence = fDivergence
+        self.fAlphaDivergenceCoef = fAlphaDivergenceCoef
+        combination = []
+        self.ldAlpha = ldAlpha
+        self.shiftEnd = shiftEnd
     }
 
-    /// The fields `kind` reads.
-    public var usedParameters: Set<PreferenceLossParameter> { kind.usedParameters }
+    /// The configuration at `progress` (steps done / total steps, in [0, 1]) of training: DPO-Shift's λ_s
+    /// moved linearly from `shift` towards `shiftEnd`; every other loss is itself.
+    public func scheduled(progress: Double) -> PreferenceLossConfig {
+        guard let shiftEnd, members.contains(where: { $0.kind == .dpoShift }) else { return self }
+        var c = self
+        c.shift = shift + (shiftEnd - shift) * min(max(progress, 0), 1)
+        return c
+    }
+
+    /// Whether LD-DPO's weighting is on (α < 1), so log-probs split at the shared length.
+    public var weighsTails: Bool { ldAlpha != 1 }
+
+    /// A sequence log-prob as the loss sees it: shared part + α·tail, i.e. `sum` − (1 − α)·`tail`, where
+    /// `tail` is the log-prob of the completion's tokens beyond min(|y_w|, |y_l|) (0 for the shorter one).
+    public func ldWeighted(_ sum: Double, tail: Double) -> Double {
+        weighsTails ? sum - (1 - ldAlpha) * tail : sum
+    }
+
+    /// `p` with LD-DPO's weighting applied to all four log-probs, given their tails (`ldWeighted`).
+    public func ldWeighted(_ p: PairLogProbs, chosenTail: Double, rejectedTail: Double,
+                           referenceChosenTail: Double, referenceRejectedTail: Double) -> PairLogProbs {
+        guard weighsTails else { return p }
+        var q = p
+        q.pc = ldWeighted(p.pc, tail: chosenTail)
+        q.pr = ldWeighted(p.pr, tail: rejectedTail)
+        q.rc = ldWeighted(p.rc, tail: referenceChosenTail)
+        q.rr = ldWeighted(p.rr, tail: referenceRejectedTail)
+        return q
+    }
+
+    /// The members of the loss: the combination, or `kind` alone with weight 1.
+    public var members: [PreferenceLossTerm] {
+        combination.isEmpty ? [PreferenceLossTerm(kind)] : combination
+    }
+
+    /// Makes the loss the combination `terms` (non-empty); a single member of weight 1 is that loss alone.
+    public mutating func setMembers(_ terms: [PreferenceLossTerm]) {
+        precondition(!terms.isEmpty, "a loss needs at least one member")
+        kind = terms[0].kind
+        combination = terms.count == 1 && terms[0].weight == 1 ? [] : terms
+    }
+
+    /// The loss's readable name: `kind`'s name, or the combination's label (`0.8·dpo+0.2·bco_pair+sft`).
+    public var name: String { PreferenceLossTerm.label(members) }
+
+    /// The fields the loss reads: every member's, and the α-divergence coefficient only under that divergence.
+    public var usedParameters: Set<PreferenceLossParameter> {
+        var used = members.reduce(into: Set<PreferenceLossParameter>()) { $0.formUnion($1.kind.usedParameters) }
+        if fDivergence != .alphaDivergence { used.remove(.fAlphaDivergenceCoef) }
+        return used
+    }
+
+    /// Whether any member reads the reference model's log-probs.
+    public var usesReference: Bool { members.contains { $0.kind.usesReference } }
 
     /// Throws `DPOPError.invalidSetting` naming the first parameter out of range; only parameters the kind
     /// uses are checked.
     public func validate() throws(DPOPError) {
+        try DPOPError.checkingSettings { () throws(SettingError) in try Settings.ldAlpha.check(ldAlpha) }
+        if !combination.isEmpty {
+            for term in combination {
+                guard term.weight.isFinite, PreferenceLossTerm.weightRange.contains(term.weight) else {
+                    throw DPOPError.invalidSetting(.outOfRange(Settings.weightsKey, value: PreferenceLossTerm.formatWeight(term.weight),
+                                                              requirement: "a number \(PreferenceLossTerm.weightRange.phrase(integer: false))",
+                                                              related: [Settings.kind.key]))
+                }
+            }
+            for term in combination {
+                var single = self
+                single.combination = []
+                single.kind = term.kind
+                try single.validate()
+            }
+            return
+        }
         let used = usedParameters
         let kindKey = Settings.kind.key
         try DPOPError.checkingSettings { () throws(SettingError) in
@@ -91,15 +191,20 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
             if used.contains(.alpha) { try Settings.alpha.check(alpha) }
             if used.contains(.tau) { try Settings.tau.check(tau) }
             if used.contains(.shift) { try Settings.shift.check(shift) }
+            if used.contains(.shiftEnd), let shiftEnd { try Settings.shiftEnd.check(shiftEnd) }
+            if used.contains(.fAlphaDivergenceCoef) { try Settings.fAlphaDivergenceCoef.check(fAlphaDivergenceCoef) }
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case kind, beta, lambda, placement, epsilon, gamma, alpha, tau, shift
+        case fDivergence = "f_divergence", fAlphaDivergenceCoef = "f_alpha_divergence_coef", combination
+        case ldAlpha = "ld_alpha", shiftEnd = "shift_end"
     }
 
-    /// Encodes every field, except that `tau` and `shift` (added later) are left out at their defaults,
-    /// so configurations written before them, and the cell ids hashed from them, stay the same.
+    /// Encodes every field, except that the ones added later (`tau`, `shift`, the f-divergence and its
+    /// coefficient, `combination`, `ld_alpha`, `shift_end`) are left out at their defaults, so configurations written before them,
+    /// and the cell ids hashed from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind, forKey: .kind)
@@ -111,6 +216,13 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         try c.encode(alpha, forKey: .alpha)
         if tau != Settings.tau.defaultValue { try c.encode(tau, forKey: .tau) }
         if shift != Settings.shift.defaultValue { try c.encode(shift, forKey: .shift) }
+        if fDivergence != Settings.fDivergence.defaultValue { try c.encode(fDivergence, forKey: .fDivergence) }
+        if fAlphaDivergenceCoef != Settings.fAlphaDivergenceCoef.defaultValue {
+            try c.encode(fAlphaDivergenceCoef, forKey: .fAlphaDivergenceCoef)
+        }
+        if !combination.isEmpty { try c.encode(combination, forKey: .combination) }
+        if ldAlpha != Settings.ldAlpha.defaultValue { try c.encode(ldAlpha, forKey: .ldAlpha) }
+        try c.encodeIfPresent(shiftEnd, forKey: .shiftEnd)
     }
 
     /// Decodes a configuration; every field but `kind` may be missing and then takes its default.
@@ -126,5 +238,10 @@ public struct PreferenceLossConfig: Codable, Equatable, Sendable {
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? defaults.alpha
         tau = try c.decodeIfPresent(Double.self, forKey: .tau) ?? defaults.tau
         shift = try c.decodeIfPresent(Double.self, forKey: .shift) ?? defaults.shift
+        fDivergence = try c.decodeIfPresent(FDivergence.self, forKey: .fDivergence) ?? defaults.fDivergence
+        fAlphaDivergenceCoef = try c.decodeIfPresent(Double.self, forKey: .fAlphaDivergenceCoef) ?? defaults.fAlphaDivergenceCoef
+        combination = try c.decodeIfPresent([PreferenceLossTerm].self, forKey: .combination) ?? []
+        ldAlpha = try c.decodeIfPresent(Double.self, forKey: .ldAlpha) ?? defaults.ldAlpha
+        shiftEnd = try c.decodeIfPresent(Double.self, forKey: .shiftEnd)
     }
 }

@@ -17,6 +17,7 @@ extension PreferenceLossConfig {
     /// Completion lengths must be at least 1.
     public func lossAndGradients(_ pairs: [PairLogProbs]) -> (loss: Double, grads: [PairLossGradient]) {
         guard !pairs.isEmpty else { return (0, []) }
+        if !combination.isEmpty { return combinedLossAndGradients(pairs) }
         if kind == .aot || kind == .aotUnpaired { return sortedLossAndGradients(pairs) }
         let n = Double(pairs.count)
         var zw = 0.0
@@ -36,6 +37,33 @@ extension PreferenceLossConfig {
             grads.append(g)
         }
         return (total / n, grads)
+    }
+
+    /// A combination: the weighted sum of its members' batch results, each member with this configuration's
+    /// shared parameters; the rewards are the first member's (the config's `kind`).
+    private func combinedLossAndGradients(_ pairs: [PairLogProbs]) -> (loss: Double, grads: [PairLossGradient]) {
+        var total = 0.0
+        var grads: [PairLossGradient] = []
+        for (m, term) in combination.enumerated() {
+            var single = self
+            single.combination = []
+            single.kind = term.kind
+            let (value, memberGrads) = single.lossAndGradients(pairs)
+            total += term.weight * value
+            if m == 0 {
+                grads = memberGrads.map {
+                    PairLossGradient(loss: term.weight * $0.loss, dpc: term.weight * $0.dpc, dpr: term.weight * $0.dpr,
+                                     rewardChosen: $0.rewardChosen, rewardRejected: $0.rewardRejected)
+                }
+            } else {
+                for i in grads.indices {
+                    grads[i].loss += term.weight * memberGrads[i].loss
+                    grads[i].dpc += term.weight * memberGrads[i].dpc
+                    grads[i].dpr += term.weight * memberGrads[i].dpr
+                }
+            }
+        }
+        return (total, grads)
     }
 
     /// Implicit rewards of a pair as reported in `rewards/chosen` and `rewards/rejected`.
@@ -74,6 +102,13 @@ extension PreferenceLossConfig {
         let dw = p.chosenDelta
         let dl = p.rejectedDelta
         let h = dw - dl
+        // The losses the f-divergence reshapes compare scores s(Δw) − s(Δl) instead of h; they compute their
+        // gradients with respect to the scores, and the chain rule through s is applied after the switch.
+        // Under reverse_kl the scores are Δw and Δl themselves and the slopes exactly 1.
+        let reshaped = kind.usedParameters.contains(.fDivergence)
+        let (sw, slopeW) = reshaped ? fDivergence.score(dw, coefficient: fAlphaDivergenceCoef) : (dw, 1)
+        let (sl, slopeL) = reshaped ? fDivergence.score(dl, coefficient: fAlphaDivergenceCoef) : (dl, 1)
+        let hs = sw - sl
         let nc = Double(p.nc)
         let nr = Double(p.nr)
         var loss: Double
@@ -82,7 +117,7 @@ extension PreferenceLossConfig {
 
         switch kind {
         case .dpo:
-            (loss, dpc, dpr) = Self.dpo(beta: beta, h: h)
+            (loss, dpc, dpr) = Self.dpo(beta: beta, h: hs)
 
         case .dpop:
             // The penalty is active only for Δw < 0; at the kink Δw = 0 we take the subgradient 0,
@@ -104,30 +139,30 @@ extension PreferenceLossConfig {
 
         case .ipo:
             // Per-token averaged log-ratios, as IPO's authors intend, so long completions do not dominate.
-            let hbar = dw / nc - dl / nr
+            let hbar = sw / nc - sl / nr
             let r = hbar - 1 / (2 * beta)
             loss = r * r
             dpc = 2 * r / nc
             dpr = -2 * r / nr
 
         case .cdpo:
-            loss = (1 - epsilon) * StableMath.softplus(-beta * h) + epsilon * StableMath.softplus(beta * h)
-            let dLdh = -(1 - epsilon) * beta * StableMath.sigmoid(-beta * h)
-                + epsilon * beta * StableMath.sigmoid(beta * h)
+            loss = (1 - epsilon) * StableMath.softplus(-beta * hs) + epsilon * StableMath.softplus(beta * hs)
+            let dLdh = -(1 - epsilon) * beta * StableMath.sigmoid(-beta * hs)
+                + epsilon * beta * StableMath.sigmoid(beta * hs)
             dpc = dLdh
             dpr = -dLdh
 
         case .robust:
             let scale = 1 / (1 - 2 * epsilon)
-            loss = scale * ((1 - epsilon) * StableMath.softplus(-beta * h) - epsilon * StableMath.softplus(beta * h))
-            let dLdh = scale * (-(1 - epsilon) * beta * StableMath.sigmoid(-beta * h)
-                - epsilon * beta * StableMath.sigmoid(beta * h))
+            loss = scale * ((1 - epsilon) * StableMath.softplus(-beta * hs) - epsilon * StableMath.softplus(beta * hs))
+            let dLdh = scale * (-(1 - epsilon) * beta * StableMath.sigmoid(-beta * hs)
+                - epsilon * beta * StableMath.sigmoid(beta * hs))
             dpc = dLdh
             dpr = -dLdh
 
         case .hinge:
             // At the kink βh = 1 the subgradient 0 is taken.
-            let m = 1 - beta * h
+            let m = 1 - beta * hs
             loss = max(0, m)
             let dLdh = m > 0 ? -beta : 0
             dpc = dLdh
@@ -176,7 +211,7 @@ extension PreferenceLossConfig {
         case .exoPair:
             // σ(x)(log σ(x) − log(1−ε)) + σ(−x)(log σ(−x) − log ε), x = βh; its slope is
             // σ(x)σ(−x)·(x − log(1−ε) + log ε), since log σ(x) − log σ(−x) = x.
-            let x = beta * h
+            let x = beta * hs
             let a = log1p(-epsilon), b = log(epsilon)
             let sx = StableMath.sigmoid(x), sm = StableMath.sigmoid(-x)
             loss = sx * (StableMath.logSigmoid(x) - a) + sm * (StableMath.logSigmoid(-x) - b)
@@ -218,12 +253,12 @@ extension PreferenceLossConfig {
             dpr = -dx
 
         case .discopop:
-            (loss, dpc, dpr) = Self.discopop(x: beta * h, tau: tau)
+            (loss, dpc, dpr) = Self.discopop(x: beta * hs, tau: tau)
             dpc *= beta
             dpr *= beta
 
         case .sigmoidNorm:
-            let hbar = dw / nc - dl / nr
+            let hbar = sw / nc - sl / nr
             loss = StableMath.softplus(-beta * hbar)
             let dLdh = -beta * StableMath.sigmoid(-beta * hbar)
             dpc = dLdh / nc
@@ -251,6 +286,9 @@ extension PreferenceLossConfig {
             dpc = -ew / nc
             dpr = el / nr
         }
+
+        dpc *= slopeW
+        dpr *= slopeL
 
         let rewards = implicitRewards(p)
         return PairLossGradient(loss: loss, dpc: dpc, dpr: dpr, rewardChosen: rewards.chosen, rewardRejected: rewards.rejected)

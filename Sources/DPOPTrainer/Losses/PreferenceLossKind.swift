@@ -50,18 +50,24 @@ public enum PreferenceLossKind: String, CaseIterable, Codable, Sendable {
     }
 
     /// The `PreferenceLossConfig` fields this loss reads; the rest can be dropped from a grid or a report.
+    ///
+    /// The f-divergence reshapes the log-ratios of the losses built on the chosen-minus-rejected score
+    /// difference, the set TRL allows it for (`sigmoid`, `sigmoid_norm`, `hinge`, `ipo`, `exo_pair`, `robust`,
+    /// `discopop`), with cdpo (TRL's former sigmoid with label smoothing).
     public var usedParameters: Set<PreferenceLossParameter> {
+        let f: Set<PreferenceLossParameter> = [.fDivergence, .fAlphaDivergenceCoef]
         switch self {
-        case .dpo, .ipo, .hinge, .ktoPair, .ncaPair, .bcoPair, .sppoHard, .aot, .aotUnpaired, .apoZero, .apoDown,
-             .sigmoidNorm, .calDPO:
+        case .dpo, .ipo, .hinge, .sigmoidNorm:
+            return f.union([.beta])
+        case .ktoPair, .ncaPair, .bcoPair, .sppoHard, .aot, .aotUnpaired, .apoZero, .apoDown, .calDPO:
             return [.beta]
         case .dpop: return [.beta, .lambda, .placement]
-        case .cdpo, .robust, .exoPair: return [.beta, .epsilon]
+        case .cdpo, .robust, .exoPair: return f.union([.beta, .epsilon])
         case .simpo: return [.beta, .gamma]
         case .orpo: return [.alpha]
         case .rpo: return [.beta, .alpha]
-        case .discopop: return [.beta, .tau]
-        case .dpoShift: return [.beta, .shift]
+        case .discopop: return f.union([.beta, .tau])
+        case .dpoShift: return [.beta, .shift, .shiftEnd]
         case .sft, .simper: return []
         }
     }

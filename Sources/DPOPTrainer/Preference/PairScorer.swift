@@ -19,12 +19,20 @@ public enum PairScorer {
     public static func score(pairs: [PreferencePair], lines: [Int], model: GPTModel, reference: GPTModel?,
                              loss: PreferenceLossConfig, tokenizer: any Tokenizer = ByteTokenizer()) -> [PairScore] {
         let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
-        let chosen = SequenceScorer.score(model, prepared.map(\.chosen)).sums
-        let rejected = SequenceScorer.score(model, prepared.map(\.rejected)).sums
+        let ld = loss.weighsTails
+        let shared = prepared.map(\.sharedLength)
+        /// Sums and, for LD-DPO, tails of one side under one model.
+        func side(_ m: GPTModel, _ rows: [TrainingSequence]) -> (sums: [Double], tails: [Double]) {
+            let s = SequenceScorer.score(m, rows, keepTokens: ld)
+            return (s.sums, ld ? SequenceScorer.tails(s.tokens, from: shared) : Array(repeating: 0, count: rows.count))
+        }
+        let (chosen, chosenTail) = side(model, prepared.map(\.chosen))
+        let (rejected, rejectedTail) = side(model, prepared.map(\.rejected))
         var refChosen: [Double]?, refRejected: [Double]?
+        var refChosenTail: [Double] = [], refRejectedTail: [Double] = []
         if let reference {
-            refChosen = SequenceScorer.score(reference, prepared.map(\.chosen)).sums
-            refRejected = SequenceScorer.score(reference, prepared.map(\.rejected)).sums
+            (refChosen, refChosenTail) = side(reference, prepared.map(\.chosen))
+            (refRejected, refRejectedTail) = side(reference, prepared.map(\.rejected))
         }
         return prepared.indices.map { i in
             var s = PairScore(line: lines[i], id: pairs[i].id, logp_chosen: chosen[i], logp_rejected: rejected[i],
@@ -34,7 +42,9 @@ public enum PairScorer {
                 s.ref_logp_rejected = refRejected[i]
                 let p = PairLogProbs(pc: chosen[i], pr: rejected[i], rc: refChosen[i], rr: refRejected[i],
                                      nc: prepared[i].chosenLength, nr: prepared[i].rejectedLength)
-                s.loss = loss.lossAndGradients([p]).loss
+                let weighted = loss.ldWeighted(p, chosenTail: chosenTail[i], rejectedTail: rejectedTail[i],
+                                               referenceChosenTail: refChosenTail[i], referenceRejectedTail: refRejectedTail[i])
+                s.loss = loss.lossAndGradients([weighted]).loss
             }
             return s
         }

@@ -24,10 +24,18 @@ public struct PreferenceEvaluator {
         self.tokenizer = tokenizer
     }
 
-    /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`.
-    public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool) -> EvalRecord {
+    /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`. `progress` (steps done /
+    /// total) sets a scheduled loss parameter (DPO-Shift's λ_s) to its value at this step.
+    public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool,
+                         progress: Double = 0) -> EvalRecord {
+        let loss = self.loss.scheduled(progress: progress)
         let chosen = SequenceScorer.score(policy, pairs.map(\.chosen), keepTokens: true)
-        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected))
+        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails)
+        // LD-DPO: the policy's tail log-probs, for the loss and rewards (the logps/* metrics stay unweighted).
+        let shared = pairs.map(\.sharedLength)
+        let tails = loss.weighsTails
+            ? Array(zip(SequenceScorer.tails(chosen.tokens, from: shared), SequenceScorer.tails(rejected.tokens, from: shared)))
+            : nil
         var correct: [Bool?] = Array(repeating: nil, count: pairs.count)
         if withTask, let answerCheck {
             let checkable = pairs.indices.filter { answerCheck(pairs[$0].pair, pairs[$0].pair.chosen) != nil }.prefix(taskPairs)
@@ -46,7 +54,8 @@ public struct PreferenceEvaluator {
             var m = PreferenceMetrics.compute(pairs: indices.map { pairs[$0] },
                                               policyChosen: indices.map { chosen.sums[$0] },
                                               policyRejected: indices.map { rejected.sums[$0] },
-                                              policyChosenTokens: indices.map { chosen.tokens[$0] }, loss: loss)
+                                              policyChosenTokens: indices.map { chosen.tokens[$0] }, loss: loss,
+                                              policyTails: tails.map { t in indices.map { t[$0] } })
             let checked = indices.compactMap { correct[$0] }
             if !checked.isEmpty { m.taskAccuracy = Double(checked.filter { $0 }.count) / Double(checked.count) }
             return m

@@ -54,8 +54,11 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
 
     /// Aggregates per-pair policy log-probs of `pairs` (same order) under `loss`.
     /// `policyChosenTokens[i]` are the policy's per-token log-probs of pair i's chosen completion.
+    /// With LD-DPO's weighting (`loss.weighsTails`), `policyTails[i]` are the policy's chosen and rejected
+    /// tail log-probs: `loss` and `rewards/*` see the weighted log-probs, as the loss does; `logps/*` do not.
     public static func compute(pairs: [PreparedPair], policyChosen: [Double], policyRejected: [Double],
-                               policyChosenTokens: [[Float]], loss: PreferenceLossConfig) -> PreferenceMetrics {
+                               policyChosenTokens: [[Float]], loss: PreferenceLossConfig,
+                               policyTails: [(Double, Double)]? = nil) -> PreferenceMetrics {
         let n = pairs.count
         var m = PreferenceMetrics.zero(n: n)
         guard n > 0 else { return m }
@@ -63,9 +66,15 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
             PairLogProbs(pc: policyChosen[i], pr: policyRejected[i], rc: pairs[i].referenceChosen,
                          rr: pairs[i].referenceRejected, nc: pairs[i].chosenLength, nr: pairs[i].rejectedLength)
         }
-        m.loss = loss.lossAndGradients(logps).loss
+        let weighted = policyTails.map { tails in
+            logps.indices.map { i in
+                loss.ldWeighted(logps[i], chosenTail: tails[i].0, rejectedTail: tails[i].1,
+                                referenceChosenTail: pairs[i].referenceChosenTail, referenceRejectedTail: pairs[i].referenceRejectedTail)
+            }
+        } ?? logps
+        m.loss = loss.lossAndGradients(weighted).loss
         for (i, p) in logps.enumerated() {
-            let rewards = loss.implicitRewards(p)
+            let rewards = loss.implicitRewards(weighted[i])
             m.rewardsChosen += rewards.chosen
             m.rewardsRejected += rewards.rejected
             m.rewardsAccuracies += p.chosenDelta > p.rejectedDelta ? 1 : 0

@@ -118,6 +118,10 @@ public final class PreferenceRun {
             SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
             SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
         }
+        if config.loss.weighsTails {
+            SequenceScorer.attachReferenceTails(reference, to: &train)
+            SequenceScorer.attachReferenceTails(reference, to: &eval)
+        }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? []
         if let only = config.trainBucket {
@@ -145,7 +149,7 @@ public final class PreferenceRun {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        log("stage 2: \(config.loss.kind.rawValue) for \(config.train.steps) steps")
+        log("stage 2: \(config.loss.name) for \(config.train.steps) steps")
         let trainer = PreferenceTrainer(policy: policy, loss: config.loss, config: config.train)
         trainer.stopRequested = stopRequested
         let records = try trainer.train(train, evaluator: evaluator, onEval: { record in
@@ -167,7 +171,7 @@ public final class PreferenceRun {
         }
         if let outDirectory, outputs.contains(.checkpoints) {
             try GPT2Checkpoint.save(policy, to: outDirectory.appendingPathComponent("policy"),
-                                    extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.kind.rawValue]], basedOn: start?.directory)
+                                    extraConfig: ["dpop": ["stage": "policy", "loss": config.loss.name]], basedOn: start?.directory)
             try GPT2Checkpoint.save(reference, to: outDirectory.appendingPathComponent("reference"),
                                     extraConfig: ["dpop": ["stage": "reference"]], basedOn: start?.directory)
         }

@@ -71,7 +71,8 @@ public final class PreferenceTrainer {
             let done = step + 1
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
-                                                elapsed: elapsed(), withTask: done == config.steps)
+                                                elapsed: elapsed(), withTask: done == config.steps,
+                                                progress: Double(done) / Double(config.steps))
                 for metric in [MetricDescriptor.loss, .logpsChosenDelta, .logpsRejectedDelta, .rewardsMargins] {
                     if let v = metric.value(in: record.eval), !v.isFinite {
                         throw DPOPError.nonFinite(stage: "eval", step: done, what: metric.name, value: v)
@@ -99,18 +100,28 @@ public final class PreferenceTrainer {
         for p in pairs { rows.append(p.chosen) }
         for p in pairs { rows.append(p.rejected) }
         batch!.fill(rows)
+        if loss.weighsTails {
+            // LD-DPO: the tail tokens count α times in the policy's sums and get α times the gradient.
+            for (k, p) in pairs.enumerated() {
+                batch!.weighTargets(row: k, of: p.chosen, from: p.sharedLength, weight: Float(loss.ldAlpha))
+                batch!.weighTargets(row: B + k, of: p.rejected, from: p.sharedLength, weight: Float(loss.ldAlpha))
+            }
+        }
         batch!.forward(policy)
         logps.removeAll(keepingCapacity: true)
         var meanDelta = 0.0
         for (k, p) in pairs.enumerated() {
             logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
-                                      rc: p.referenceChosen, rr: p.referenceRejected,
+                                      rc: loss.ldWeighted(p.referenceChosen, tail: p.referenceChosenTail),
+                                      rr: loss.ldWeighted(p.referenceRejected, tail: p.referenceRejectedTail),
                                       nc: p.chosenLength, nr: p.rejectedLength))
             meanDelta += logps[k].chosenDelta / Double(B)
         }
-        let (value, grads) = loss.lossAndGradients(logps)
+        // DPO-Shift's λ_s may move with the step: progress 0 at the first step.
+        let progress = Double(stepNumber - 1) / Double(max(1, config.steps))
+        let (value, grads) = loss.scheduled(progress: progress).lossAndGradients(logps)
         guard value.isFinite else {
-            throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.kind.rawValue) loss", value: value)
+            throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.name) loss", value: value)
         }
         dseq.removeAll(keepingCapacity: true)
         for k in 0..<B { dseq.append(Float(grads[k].dpc)) }

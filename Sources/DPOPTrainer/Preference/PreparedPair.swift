@@ -16,6 +16,10 @@ public struct PreparedPair: Sendable {
     public var referenceRejected: Double = 0
     /// Reference model's per-token log-probs of the chosen completion (for the Δw split).
     public var referenceChosenTokens: [Float] = []
+    /// Reference log-probs of each completion's tokens beyond `sharedLength` (LD-DPO's tail; filled only
+    /// for losses that weigh it, 0 otherwise and always 0 for the shorter completion).
+    public var referenceChosenTail: Double = 0
+    public var referenceRejectedTail: Double = 0
 
     /// The prompt's ids (for greedy decoding).
     public let promptTokens: [Int32]
@@ -38,4 +42,6 @@ public struct PreparedPair: Sendable {
     /// Number of scored tokens of each completion (its tokens + end-of-text).
     public var chosenLength: Int { chosen.targetCount }
     public var rejectedLength: Int { rejected.targetCount }
+    /// min(|y_w|, |y_l|): LD-DPO's shared length; tokens beyond it form the longer completion's tail.
+    public var sharedLength: Int { min(chosenLength, rejectedLength) }
 }

@@ -29,6 +29,22 @@ public enum SequenceScorer {
         return (sums, tokens)
     }
 
+    /// Sum of each completion's per-token log-probs from position `from[i]` on (LD-DPO's tail).
+    public static func tails(_ tokens: [[Float]], from: [Int]) -> [Double] {
+        zip(tokens, from).map { t, k in t[min(k, t.count)...].reduce(0) { $0 + Double($1) } }
+    }
+
+    /// Fills every pair's reference tail log-probs (`PreparedPair.referenceChosenTail`), for LD-DPO.
+    public static func attachReferenceTails(_ model: GPTModel, to pairs: inout [PreparedPair]) {
+        let shared = pairs.map(\.sharedLength)
+        let chosen = tails(score(model, pairs.map(\.chosen), keepTokens: true).tokens, from: shared)
+        let rejected = tails(score(model, pairs.map(\.rejected), keepTokens: true).tokens, from: shared)
+        for i in pairs.indices {
+            pairs[i].referenceChosenTail = chosen[i]
+            pairs[i].referenceRejectedTail = rejected[i]
+        }
+    }
+
     /// Fills every pair's reference log-probs (and the chosen per-token ones when `keepTokens`).
     public static func attachReference(_ model: GPTModel, to pairs: inout [PreparedPair], keepTokens: Bool) {
         let chosen = score(model, pairs.map(\.chosen), keepTokens: keepTokens)

@@ -57,6 +57,16 @@ public struct SequenceBatch {
         }
     }
 
+    /// Scales the mask of row `row` (filled from `sequence`) by `weight` on the completion's targets from
+    /// completion position `from` on, so the row's summed log-prob counts them `weight` times and the
+    /// backward pass gives each of them `weight` times the row's gradient (LD-DPO's tail weighting).
+    public mutating func weighTargets(row: Int, of sequence: TrainingSequence, from: Int, weight: Float) {
+        let T = self.T
+        guard from < sequence.targetCount else { return }
+        // Completion position k is target tokens[firstTarget + k], predicted at position firstTarget + k − 1.
+        for k in from..<sequence.targetCount { mask[row * T + sequence.firstTarget + k - 1] *= weight }
+    }
+
     /// Runs the model's forward on the current fill.
     public func forward(_ model: GPTModel) {
         inputs.withUnsafeBufferPointer { inp in
