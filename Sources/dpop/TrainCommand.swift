@@ -40,10 +40,12 @@ struct TrainCommand: ParsableCommand {
     var decay = PreferenceTrainConfig.Settings.decay.defaultValue.rawValue
     @Option(help: "Preference AdamW weight decay.") var weightDecay = PreferenceTrainConfig.Settings.weightDecay.defaultValue
     @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery = PreferenceTrainConfig.Settings.evalEvery.defaultValue
-    @Option(help: "Eval pairs decoded for task/accuracy (at step 0 and the end).")
+    @Option(help: "Eval pairs decoded for task/accuracy (at every eval step).")
     var taskEvalPairs = PreferenceTrainConfig.Settings.taskEvalPairs.defaultValue
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
+    @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
+    var sftSeed: UInt64?
     @Option(help: "Edit-distance bucket NAME=LO..HI (repeatable; n:NAME=LO..HI for normalised).")
     var bucket: [String] = []
     @Option(help: "Train and evaluate on this bucket only.") var onlyBucket: String?
@@ -63,6 +65,9 @@ struct TrainCommand: ParsableCommand {
         PreferenceRunConfig.Settings.evalFraction.key: "eval-fraction",
     ])
 
+    /// What seeds the reference, the split and the generated pairs.
+    var referenceSeed: UInt64 { sftSeed ?? seed }
+
     /// The run's configuration from the flags, validated (ranges and memory) by the trainer's rules.
     func runConfig() throws -> PreferenceRunConfig {
         guard let sftSchedule = LearningRateSchedule.Decay(rawValue: sftDecay) else {
@@ -73,12 +78,12 @@ struct TrainCommand: ParsableCommand {
         }
         let config = PreferenceRunConfig(
             model: model.config,
-            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: seed,
+            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: referenceSeed,
                            adamw: AdamWConfig(weightDecay: sftWeightDecay)),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs),
-            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
+            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs) }
         return config
     }
@@ -99,7 +104,7 @@ struct TrainCommand: ParsableCommand {
         let config = runConfig.model
         let source = try Self.flags.validating {
             try TaskSource.load(data: data, task: task, pairs: pairs, corruption: corruption,
-                                arithSteps: arithSteps...arithSteps, seed: seed, context: config.contextLength)
+                                arithSteps: arithSteps...arithSteps, seed: referenceSeed, context: config.contextLength)
         }
         let run = PreferenceRun(config: runConfig, pairs: source.pairs, answerCheck: source.answerCheck)
         run.log = { print($0); fflush(nil) }

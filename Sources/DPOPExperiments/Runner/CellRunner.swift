@@ -103,19 +103,16 @@ public struct CellRunner {
     private func train(_ cell: GridCell, into work: URL, record: inout RunRecord) throws -> EvalRecord {
         let c = cell.config
         let (pairs, dataSHA) = try DatasetLoader.load(c.data, context: c.model.contextLength)
-        let runConfig = PreferenceRunConfig(
-            model: c.model, sft: withSeed(c.sft, c.seed), train: withSeed(c.train, c.seed), loss: c.loss,
-            evalFraction: c.data.evalFraction, splitSeed: c.seed, buckets: c.data.buckets, trainBucket: c.bucket)
+        let runConfig = c.runConfig
         let run = PreferenceRun(config: runConfig, pairs: pairs, answerCheck: AnswerCheck.arith)
         run.log = log
         run.onStep = onStep
         run.stopRequested = stopRequested
         run.onEval = { log(MetricsFormatter.line($0)) }
-        let inputs = ReferenceCache.Inputs(dataSHA256: dataSHA, model: c.model, sft: runConfig.sft,
-                                           evalFraction: c.data.evalFraction, splitSeed: c.seed)
+        let inputs = ReferenceCache.Inputs(cell: c, dataSHA256: dataSHA)
         let loaded = try cache.obtain(inputs, maxBatch: max(runConfig.sft.batch, 2 * runConfig.train.batch), log: log) {
             let buckets = c.data.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: c.data.buckets)
-            let train = pairs.split(evalFraction: c.data.evalFraction, seed: c.seed).train.map { PreparedPair($0, buckets: buckets) }
+            let train = pairs.split(evalFraction: c.data.evalFraction, seed: runConfig.splitSeed).train.map { PreparedPair($0, buckets: buckets) }
             let reference = try run.trainReference(on: train)
             return (reference, ReferenceScores.compute(reference: reference, pairs: pairs))
         }
@@ -126,9 +123,6 @@ public struct CellRunner {
         try? FileManager.default.removeItem(at: work.appendingPathComponent("summary.json"))
         return records.last!
     }
-
-    private func withSeed(_ s: SFTConfig, _ seed: UInt64) -> SFTConfig { var s = s; s.seed = seed; return s }
-    private func withSeed(_ t: PreferenceTrainConfig, _ seed: UInt64) -> PreferenceTrainConfig { var t = t; t.seed = seed; return t }
 }
 
 /// Peak resident set size of this process (getrusage), in MiB.
