@@ -106,14 +106,15 @@ import Testing
 
     @Test func greedyWithTheCacheEqualsFullForwardsOnATrainedModel() throws {
         let model = try Self.trained()
-        let pairs = try Self.pairs(24, seed: 11)
+        let pairs = try Self.pairs(12, seed: 11)
         let prompts = pairs.map(\.promptTokens)
-        let full = GreedyDecoder.completeByFullForwards(model, prompts: prompts, maxNewTokens: 60)
-        let cached = GreedyDecoder.complete(model, prompts: prompts, maxNewTokens: 60)
-        let hinted = GreedyDecoder.complete(model, prompts: prompts, hints: pairs.map(\.chosenTokens), maxNewTokens: 60)
+        let full = GreedyDecoder.completeByFullForwards(model, prompts: prompts, maxNewTokens: 48)
+        let cached = GreedyDecoder.complete(model, prompts: prompts, maxNewTokens: 48)
+        let hinted = GreedyDecoder.complete(model, prompts: prompts, hints: pairs.map(\.chosenTokens), maxNewTokens: 48)
         #expect(cached == full)
         #expect(hinted == full)
         // Trained, it stops by itself: the end-of-text path is exercised, not only the length limit.
-        #expect(full.filter { $0.last == ByteTokenizer.endOfText }.count >= 12)
+        let stopped = full.filter { $0.last == ByteTokenizer.endOfText }.count
+        #expect(stopped >= 6, "\(stopped) of 12 completions end with end-of-text")
     }
 }
