@@ -31,6 +31,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue = PreferenceLossConfig.Settings.lambda.defaultValue
     @Flag(help: "Time scoring (forward only, no backward) instead of a training step.") var score = false
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
+    @Flag(help: "Time greedy decoding instead: --batch prompts of --prompt-length bytes, up to --completion-length new tokens, with the KV cache and by full forwards.")
+    var decode = false
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
     /// Which flag sets which setting.
@@ -71,6 +73,19 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let c = try benchmarkConfig()
+        if decode {
+            let r = try DecodingBenchmark.run(c)
+            print(String(format: "greedy decoding of %d prompts (%d generated tokens): KV cache %.1f ms, full forwards %.1f ms median; %.1fx; identical tokens: %@",
+                         r.prompts, r.generated_tokens, r.cached_sec_median * 1000, r.full_forwards_sec_median * 1000, r.speedup,
+                         r.identical ? "yes" : "NO"))
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            }
+            guard r.identical else { throw ExitCode.failure }
+            return
+        }
         var sgemmRate: Double?
         if sgemm {
             let rate = TrainingBenchmark.sgemmGFLOPS(n: 1024, threads: threads)

@@ -44,10 +44,12 @@ struct TrainCommand: ParsableCommand {
     var decay = PreferenceTrainConfig.Settings.decay.defaultValue.rawValue
     @Option(help: "Preference AdamW weight decay.") var weightDecay = PreferenceTrainConfig.Settings.weightDecay.defaultValue
     @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery = PreferenceTrainConfig.Settings.evalEvery.defaultValue
-    @Option(help: "Eval pairs decoded for task/accuracy (at step 0 and the end).")
+    @Option(help: "Eval pairs decoded for task/accuracy (at every eval step).")
     var taskEvalPairs = PreferenceTrainConfig.Settings.taskEvalPairs.defaultValue
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
+    @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
+    var sftSeed: UInt64?
     @Option(help: "Edit-distance bucket NAME=LO..HI (repeatable; n:NAME=LO..HI for normalised).")
     var bucket: [String] = []
     @Option(help: "Train and evaluate on this bucket only.") var onlyBucket: String?
@@ -85,6 +87,9 @@ struct TrainCommand: ParsableCommand {
         return folder
     }
 
+    /// What seeds the reference, the split and the generated pairs.
+    var referenceSeed: UInt64 { sftSeed ?? seed }
+
     /// The run's configuration from the flags, validated (ranges and memory) by the trainer's rules.
     func runConfig(start: PretrainedModel?) throws -> PreferenceRunConfig {
         guard let sftSchedule = LearningRateSchedule.Decay(rawValue: sftDecay) else {
@@ -95,12 +100,12 @@ struct TrainCommand: ParsableCommand {
         }
         let config = PreferenceRunConfig(
             model: start?.config ?? model.flagConfig,
-            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: seed,
+            sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: referenceSeed,
                            adamw: AdamWConfig(weightDecay: sftWeightDecay)),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs),
-            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: seed, buckets: bucket, trainBucket: onlyBucket)
+            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }
         return config
     }
@@ -124,7 +129,7 @@ struct TrainCommand: ParsableCommand {
     /// The data flags as a data section, read by the one loader specs use too.
     var dataSpec: ExperimentDataSpec {
         ExperimentDataSpec(task: task, path: data, pairs: pairs, corruption: corruption, steps: arithSteps,
-                           maxNumber: ArithTaskConfig.Settings.maxNumber.defaultValue, seed: seed,
+                           maxNumber: ArithTaskConfig.Settings.maxNumber.defaultValue, seed: referenceSeed,
                            evalFraction: evalFraction, buckets: bucket)
     }
 

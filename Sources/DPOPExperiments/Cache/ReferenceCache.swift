@@ -42,6 +42,14 @@ public struct ReferenceCache: Sendable {
             tokenizerSHA256 = pretrained?.tokenizerSHA256
         }
 
+        /// What the reference of `cell` is built from: its pairs, model, SFT settings (their seed is
+        /// `sft.seed`) and split, so cells that share `sft.seed` share the entry.
+        public init(cell: CellConfig, dataSHA256: String) {
+            let run = cell.runConfig
+            self.init(dataSHA256: dataSHA256, model: run.model, sft: run.sft, evalFraction: run.evalFraction, splitSeed: run.splitSeed,
+                      pretrained: cell.pretrained)
+        }
+
         /// The cache key: SHA-256 of the canonical JSON, first 16 hex characters.
         public var key: String {
             get throws {

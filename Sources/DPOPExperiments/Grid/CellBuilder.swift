@@ -186,11 +186,13 @@ struct CellBuilder {
         } catch {}
         data.buckets = parsed.map(\.description)
 
-        // Training stages; the cell seed drives SFT initialisation and both stages' order.
+        // Training stages; the cell seed drives SFT initialisation and both stages' order, unless
+        // `sft.seed` fixes the reference's (and the split's) alone.
         let seed = value(SpecKey.seed)?.value.uintValue ?? 0
+        let referenceSeed = value(key("sft.seed"))?.value.uintValue ?? seed
         let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: Float(double("sft.lr")),
                             warmupSteps: int("sft.warmup"),
-                            decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? SFTConfig.Settings.decay.defaultValue, seed: seed,
+                            decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? SFTConfig.Settings.decay.defaultValue, seed: referenceSeed,
                             adamw: AdamWConfig(weightDecay: Float(double("sft.weight_decay"))))
         let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: Float(double("train.lr")),
                                           warmupSteps: int("train.warmup"),

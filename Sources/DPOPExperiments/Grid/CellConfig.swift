@@ -4,7 +4,8 @@ import Foundation
 /// The fully resolved configuration of one grid cell: everything a run needs, nothing it does not.
 ///
 /// Loss parameters the loss does not use hold the built-in defaults, so cells differing only in them are one cell.
-/// `sft.seed` and `train.seed` equal `seed`.
+/// `train.seed` equals `seed`; `sft.seed` too, unless the spec sets `sft: {seed: N}`: then N seeds the
+/// reference and the train/eval split, so cells that differ only in `seed` share one reference.
 public struct CellConfig: Codable, Equatable, Hashable, Sendable {
     /// Pairs to train and evaluate on.
     public var data: ExperimentDataSpec
@@ -21,7 +22,8 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
     public var loss: PreferenceLossConfig
     /// Bucket of `data.buckets` to train and evaluate on; nil for all pairs.
     public var bucket: String?
-    /// Seed of the SFT initialisation, the training order and the train/eval split (not of data generation).
+    /// Seed of the preference stage's order and, unless `sft.seed` differs, of the SFT reference and the
+    /// train/eval split (not of data generation).
     public var seed: UInt64
 
     /// Creates a cell configuration.
@@ -37,13 +39,13 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         self.seed = seed
     }
 
-    /// What `PreferenceRun` runs for this cell (both stages seeded by the cell seed).
+    /// What `PreferenceRun` runs for this cell: the reference and the split seeded by `sft.seed`, the
+    /// preference stage by the cell seed.
     public var runConfig: PreferenceRunConfig {
-        var sft = sft, train = train
-        sft.seed = seed
+        var train = train
         train.seed = seed
         return PreferenceRunConfig(model: model, sft: sft, train: train, loss: loss, evalFraction: data.evalFraction,
-                                   splitSeed: seed, buckets: data.buckets, trainBucket: bucket)
+                                   splitSeed: sft.seed, buckets: data.buckets, trainBucket: bucket)
     }
 
     /// JSON with sorted keys: the bytes a cell id hashes (after the id's path substitution, see `GridCell.id`).
@@ -69,6 +71,7 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         hasher.combine(model.contextLength)
         hasher.combine(pretrained)
         hasher.combine(sft.steps)
+        hasher.combine(sft.seed)
         hasher.combine(train.steps)
         hasher.combine(train.lr)
         hasher.combine(loss.kind)

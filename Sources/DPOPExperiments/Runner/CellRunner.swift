@@ -112,8 +112,7 @@ public struct CellRunner {
         cellRun.onStep = onStep
         cellRun.stopRequested = stopRequested
         cellRun.onEval = { log(MetricsFormatter.line($0)) }
-        let inputs = ReferenceCache.Inputs(dataSHA256: dataSHA, model: c.model, sft: runConfig.sft,
-                                           evalFraction: c.data.evalFraction, splitSeed: c.seed, pretrained: c.pretrained)
+        let inputs = ReferenceCache.Inputs(cell: c, dataSHA256: dataSHA)
         let loaded = try cache.obtain(inputs, maxBatch: runConfig.referenceBatch, log: log) {
             let reference = try cellRun.trainReference()
             return (reference, ReferenceScores.compute(reference: reference, pairs: pairs, tokenizer: cellRun.tokenizer))

@@ -113,6 +113,8 @@ struct SpecKey: Sendable {
             SpecKey(SFT.warmup),
             SpecKey(SFT.decay),
             SpecKey(SFT.weightDecay),
+            // No default: without it the cell seed seeds the reference.
+            SpecKey("sft.seed", .seed, nil),
             SpecKey(Train.steps),
             SpecKey(Train.lr),
             SpecKey(Train.batch),

@@ -81,6 +81,9 @@ public struct MetricDescriptor: Hashable, Sendable, CustomStringConvertible {
     public static let logpsChosenDeltaSuffix = Self("logps/chosen_delta_suffix", "Δw suffix", unit: "nats", better: .higher,
                                                     .required(\.logpsChosenDeltaSuffix))
     public static let taskAccuracy = Self("task/accuracy", "task acc.", better: .higher, .optional(\.taskAccuracy))
+    public static let taskAccuracyDelta = Self("task/accuracy_delta", "Δ task acc.", better: .higher, .optional(\.taskAccuracyDelta))
+    public static let taskAccuracyLow = Self("task/accuracy_ci_low", "task acc. CI low", better: .higher, .optional(\.taskAccuracyLow))
+    public static let taskAccuracyHigh = Self("task/accuracy_ci_high", "task acc. CI high", better: .higher, .optional(\.taskAccuracyHigh))
     /// Mean training loss since the previous record (`EvalRecord.trainLoss`).
     public static let trainLoss = Self("train/loss", "train loss", better: .lower, nil)
 
@@ -88,7 +91,7 @@ public struct MetricDescriptor: Hashable, Sendable, CustomStringConvertible {
     public static let eval: [MetricDescriptor] = [
         loss, rewardsChosen, rewardsRejected, rewardsMargins, rewardsAccuracies, logpsChosen, logpsRejected,
         logpsChosenDelta, logpsRejectedDelta, logpsChosenDecreased, logpsChosenDeltaPrefix, logpsChosenDeltaDiffering,
-        logpsChosenDeltaSuffix, taskAccuracy,
+        logpsChosenDeltaSuffix, taskAccuracy, taskAccuracyDelta, taskAccuracyLow, taskAccuracyHigh,
     ]
 
     /// Every metric an eval record carries: the eval metrics, then `train/loss`.

@@ -8,7 +8,11 @@ public enum MetricsFormatter {
         var s = String(format: "eval step %4d  loss %.4f  acc %.3f  margin %+.3f  Δw %+.3f  Δl %+.3f  Δw<0 %.2f",
                        r.step, e.loss, e.rewardsAccuracies, e.rewardsMargins, e.logpsChosenDelta,
                        e.logpsRejectedDelta, e.logpsChosenDecreased)
-        if let t = e.taskAccuracy { s += String(format: "  task %.3f", t) }
+        if let t = e.taskAccuracy {
+            s += String(format: "  task %.3f", t)
+            if let low = e.taskAccuracyLow, let high = e.taskAccuracyHigh { s += String(format: " [%.3f, %.3f]", low, high) }
+            if let d = e.taskAccuracyDelta, r.step > 0 { s += String(format: " (%+.3f)", d) }
+        }
         for name in r.buckets.keys.sorted() {
             s += String(format: "  [%@ Δw %+.3f]", name, r.buckets[name]!.logpsChosenDelta)
         }

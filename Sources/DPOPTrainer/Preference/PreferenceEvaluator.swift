@@ -12,6 +12,8 @@ public struct PreferenceEvaluator {
     public let taskPairs: Int
     /// The model's tokenizer: decodes greedy completions for `answerCheck`.
     public let tokenizer: any Tokenizer
+    /// Told how long each evaluation's greedy decoding took.
+    public var log: (String) -> Void = { _ in }
 
     public init(pairs: [PreparedPair], loss: PreferenceLossConfig, bucketNames: [String],
                 answerCheck: ((PreferencePair, String) -> Bool?)?, taskPairs: Int = 64,
@@ -24,10 +26,11 @@ public struct PreferenceEvaluator {
         self.tokenizer = tokenizer
     }
 
-    /// Metrics of `policy`; greedy decoding for `task/accuracy` only when `withTask`. `progress` (steps done /
-    /// total) sets a scheduled loss parameter (DPO-Shift's λ_s) to its value at this step.
+    /// Metrics of `policy`; greedy decoding for `task/accuracy` (with its 95% Wilson interval) only
+    /// when `withTask`, and `task/accuracy_delta` against `reference`, the step-0 record (0 when nil).
+    /// `progress` (steps done / total) sets a scheduled loss parameter (DPO-Shift's λ_s) to its value at this step.
     public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool,
-                         progress: Double = 0) -> EvalRecord {
+                         progress: Double = 0, reference: EvalRecord? = nil) -> EvalRecord {
         let loss = self.loss.scheduled(progress: progress)
         let chosen = SequenceScorer.score(policy, pairs.map(\.chosen), keepTokens: true)
         let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails)
@@ -41,6 +44,7 @@ public struct PreferenceEvaluator {
             let checkable = pairs.indices.filter { answerCheck(pairs[$0].pair, pairs[$0].pair.chosen) != nil }.prefix(taskPairs)
             let picked = Array(checkable)
             if !picked.isEmpty {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let outputs = GreedyDecoder.complete(policy, prompts: picked.map { pairs[$0].promptTokens },
                                                      hints: picked.map { pairs[$0].chosenTokens }, endOfText: tokenizer.endOfText)
                 for (k, i) in picked.enumerated() {
@@ -48,23 +52,35 @@ public struct PreferenceEvaluator {
                     let text = outputs[k].prefix { $0 != tokenizer.endOfText }
                     correct[i] = answerCheck(pairs[i].pair, tokenizer.decode(Array(text)))
                 }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                log(String(format: "task eval step %d: %d problems decoded in %.2f s (%.1f ms each)",
+                           step, picked.count, seconds, 1000 * seconds / Double(picked.count)))
             }
         }
-        func metrics(_ indices: [Int]) -> PreferenceMetrics {
+        func metrics(_ indices: [Int], reference: PreferenceMetrics?) -> PreferenceMetrics {
             var m = PreferenceMetrics.compute(pairs: indices.map { pairs[$0] },
                                               policyChosen: indices.map { chosen.sums[$0] },
                                               policyRejected: indices.map { rejected.sums[$0] },
                                               policyChosenTokens: indices.map { chosen.tokens[$0] }, loss: loss,
                                               policyTails: tails.map { t in indices.map { t[$0] } })
             let checked = indices.compactMap { correct[$0] }
-            if !checked.isEmpty { m.taskAccuracy = Double(checked.filter { $0 }.count) / Double(checked.count) }
+            if !checked.isEmpty {
+                let solved = checked.filter { $0 }.count
+                let accuracy = Double(solved) / Double(checked.count)
+                let interval = WilsonInterval(successes: solved, trials: checked.count)
+                m.taskAccuracy = accuracy
+                m.taskAccuracyLow = interval.low
+                m.taskAccuracyHigh = interval.high
+                m.taskAccuracyDelta = accuracy - (reference?.taskAccuracy ?? accuracy)
+            }
             return m
         }
         var buckets: [String: PreferenceMetrics] = [:]
         for name in bucketNames {
             let members = pairs.indices.filter { pairs[$0].bucket == name }
-            if !members.isEmpty { buckets[name] = metrics(members) }
+            if !members.isEmpty { buckets[name] = metrics(members, reference: reference?.buckets[name]) }
         }
-        return EvalRecord(step: step, trainLoss: trainLoss, eval: metrics(Array(pairs.indices)), buckets: buckets, elapsed: elapsed)
+        return EvalRecord(step: step, trainLoss: trainLoss, eval: metrics(Array(pairs.indices), reference: reference?.eval),
+                          buckets: buckets, elapsed: elapsed)
     }
 }

@@ -22,6 +22,11 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
     public var logpsChosenDeltaSuffix: Double
     /// Share of prompts whose greedy completion has the right final answer (nil when not measured).
     public var taskAccuracy: Double?
+    /// `taskAccuracy` minus the reference's on the same problems (the policy at step 0 is the reference).
+    public var taskAccuracyDelta: Double?
+    /// 95% Wilson interval of `taskAccuracy` over the problems decoded.
+    public var taskAccuracyLow: Double?
+    public var taskAccuracyHigh: Double?
 
     /// Metric names in report order (`MetricDescriptor.eval`).
     public static var names: [String] { MetricDescriptor.eval.map(\.name) }
@@ -40,7 +45,8 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
         PreferenceMetrics(n: n, loss: 0, rewardsChosen: 0, rewardsRejected: 0, rewardsMargins: 0,
                           rewardsAccuracies: 0, logpsChosen: 0, logpsRejected: 0, logpsChosenDelta: 0,
                           logpsRejectedDelta: 0, logpsChosenDecreased: 0, logpsChosenDeltaPrefix: 0,
-                          logpsChosenDeltaDiffering: 0, logpsChosenDeltaSuffix: 0, taskAccuracy: nil)
+                          logpsChosenDeltaDiffering: 0, logpsChosenDeltaSuffix: 0, taskAccuracy: nil,
+                          taskAccuracyDelta: nil, taskAccuracyLow: nil, taskAccuracyHigh: nil)
     }
 
     /// A JSON key named by a string (metric names contain `/`).

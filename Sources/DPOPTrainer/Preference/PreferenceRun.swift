@@ -140,8 +140,9 @@ public final class PreferenceRun {
         let policy = try GPTModel(config: config.model, maxBatch: 2 * max(1, min(config.train.batch, train.count)),
                                   maxSequence: config.model.contextLength)
         policy.copyParameters(from: reference)
-        let evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
+        var evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
                                             answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer)
+        evaluator.log = log
         var metricsFile: FileWrite.Appender?
         if let outDirectory {
             try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     public var evalEvery: Int
     public var seed: UInt64
     public var adamw: AdamWConfig
-    /// Pairs decoded for `task/accuracy` (at step 0 and at the last step).
+    /// Eval pairs decoded for `task/accuracy` at every eval step (the first this many with a checkable answer).
     public var taskEvalPairs: Int
 
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.

@@ -38,7 +38,8 @@ public final class PreferenceTrainer {
         optimizer = AdamW(layout: policy.layout, config: config.adamw)
     }
 
-    /// Trains on `train` and evaluates with `evaluator` at step 0, every `evalEvery` steps and at the end.
+    /// Trains on `train` and evaluates with `evaluator` at step 0, every `evalEvery` steps and at the end,
+    /// task accuracy included each time (its delta against step 0, where the policy is the reference).
     public func train(_ train: [PreparedPair], evaluator: PreferenceEvaluator,
                       onEval: (EvalRecord) throws -> Void = { _ in },
                       onStep: (PreferenceStepReport) -> Void = { _ in }) throws -> [EvalRecord] {
@@ -71,8 +72,8 @@ public final class PreferenceTrainer {
             let done = step + 1
             if done % max(1, config.evalEvery) == 0 || done == config.steps {
                 let record = evaluator.evaluate(policy, step: done, trainLoss: lossSinceEval / Double(stepsSinceEval),
-                                                elapsed: elapsed(), withTask: done == config.steps,
-                                                progress: Double(done) / Double(config.steps))
+                                                elapsed: elapsed(), withTask: true,
+                                                progress: Double(done) / Double(config.steps), reference: first)
                 for metric in [MetricDescriptor.loss, .logpsChosenDelta, .logpsRejectedDelta, .rewardsMargins] {
                     if let v = metric.value(in: record.eval), !v.isFinite {
                         throw DPOPError.nonFinite(stage: "eval", step: done, what: metric.name, value: v)
