@@ -23,7 +23,7 @@ import Testing
     /// with end-of-text, unlike random weights.
     static func trained() throws -> GPTModel {
         let m = try model(seed: 5, batch: 16)
-        let sequences = try pairs(80).map { TrainingSequence.promptCompletion(prompt: $0.promptTokens, completion: Array($0.chosenTokens.dropLast())) }
+        let sequences = try pairs(80).map { TrainingSequence.promptCompletion(prompt: $0.promptTokens, completion: Array($0.chosenTokens.dropLast()), endOfText: ByteTokenizer.endOfText) }
         _ = try SFTTrainer(model: m, config: SFTConfig(steps: 60, batch: 16, lr: 1e-2, warmupSteps: 10, seed: 1)).train(sequences)
         return m
     }

@@ -23,7 +23,7 @@ public enum DecodingBenchmark {
     /// `c.batch` random prompts of `c.promptLength` bytes decoded for up to `c.completionLength` tokens,
     /// `c.warmup` untimed and `c.steps` timed rounds of each way.
     public static func run(_ c: BenchmarkConfig) throws -> Result {
-        Parallel.workers = max(1, min(Parallel.maxWorkers, c.threads))
+        Parallel.setProcessWorkers(c.threads)  // dpop bench is one benchmark per process
         let model = try GPTModel(config: c.model, maxBatch: c.batch, maxSequence: c.model.contextLength)
         model.initializeGPT2(seed: c.seed)
         var rng = SplitMix64(seed: c.seed &+ 1)
