@@ -11,7 +11,9 @@ struct ScoreCommand: ParsableCommand {
         The pairs are tokenized by the checkpoint's tokenizer (tokenizer.json, or vocab.json + merges.txt;
         the byte tokenizer for a byte-level dpop checkpoint); --reference must use the same one.
         Prints one JSON line per pair: line, id (if any), logp_chosen, logp_rejected, edit_distance, and with
-        --reference also ref_logp_chosen, ref_logp_rejected and loss (the pair's loss under --loss …).
+        --reference also ref_logp_chosen, ref_logp_rejected and loss (the pair's loss under --loss …); with
+        --ches also ches and ches_normalised (Razin et al.: how much the two completions share their final
+        hidden states, a predictor of DPO's likelihood drop), computed under --reference, else under --model.
         Without --json prints a table and the means.
         """
     )
@@ -21,6 +23,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "JSONL preference pairs.") var data: String
     @OptionGroup var lossOptions: LossOptions
     @Flag(help: "One JSON object per line.") var json = false
+    @Flag(help: "Add each pair's CHES score (ches, ches_normalised), under --reference or else --model.") var ches = false
 
     /// Sequences per forward (the arena's rows): enough to keep the matrix products efficient.
     static let batch = 32
@@ -45,7 +48,7 @@ struct ScoreCommand: ParsableCommand {
         let policy = try policyFolder.load(maxBatch: batch)
         let ref = try referenceFolder?.load(maxBatch: batch)
         let scores = PairScorer.score(pairs: pairs, lines: lines, model: policy, reference: ref, loss: try lossOptions.config(),
-                                      tokenizer: tokenizer)
+                                      tokenizer: tokenizer, ches: ches)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

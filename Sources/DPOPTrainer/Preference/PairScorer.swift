@@ -10,14 +10,19 @@ public struct PairScore: Codable, Equatable, Sendable {
     public var ref_logp_rejected: Double?
     public var loss: Double?
     public var edit_distance: Int
+    /// CHES and its length-normalised form (`CHESScorer`), with `dpop score --ches`.
+    public var ches: Double?
+    public var ches_normalised: Double?
 }
 
 /// Scores pairs with a policy checkpoint and, optionally, a reference and a loss.
 public enum PairScorer {
     /// Policy (and reference) log-probs of each pair; with a reference, the pair's loss under `loss`.
     /// `lines` are the pairs' line numbers (`PairsLoader.loadNumbered`); `tokenizer` is the models' own.
+    /// With `ches`, each pair's CHES under the reference (under `model` when there is none).
     public static func score(pairs: [PreferencePair], lines: [Int], model: GPTModel, reference: GPTModel?,
-                             loss: PreferenceLossConfig, tokenizer: any Tokenizer = ByteTokenizer()) -> [PairScore] {
+                             loss: PreferenceLossConfig, tokenizer: any Tokenizer = ByteTokenizer(),
+                             ches: Bool = false) -> [PairScore] {
         let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
         let ld = loss.weighsTails
         let shared = prepared.map(\.sharedLength)
@@ -34,9 +39,12 @@ public enum PairScorer {
             (refChosen, refChosenTail) = side(reference, prepared.map(\.chosen))
             (refRejected, refRejectedTail) = side(reference, prepared.map(\.rejected))
         }
+        let displacement = ches ? CHESScorer.score(reference ?? model, prepared) : nil
         return prepared.indices.map { i in
             var s = PairScore(line: lines[i], id: pairs[i].id, logp_chosen: chosen[i], logp_rejected: rejected[i],
                               edit_distance: prepared[i].editDistance)
+            s.ches = displacement?[i].ches
+            s.ches_normalised = displacement?[i].normalised
             if let refChosen, let refRejected {
                 s.ref_logp_chosen = refChosen[i]
                 s.ref_logp_rejected = refRejected[i]
@@ -61,6 +69,11 @@ public enum PairScorer {
                           String(s.edit_distance).leftPadded(5)].joined(separator: " "))
         }
         let n = Double(max(1, scores.count))
+        let ches = scores.compactMap(\.ches)
+        if !ches.isEmpty {
+            lines.append(String(format: "mean ches %.4f, ches_normalised %.4f over %d pairs", ches.reduce(0, +) / Double(ches.count),
+                                scores.compactMap(\.ches_normalised).reduce(0, +) / Double(ches.count), ches.count))
+        }
         lines.append(String(format: "mean logp_chosen %.4f, logp_rejected %.4f over %d pairs",
                             scores.reduce(0) { $0 + $1.logp_chosen } / n, scores.reduce(0) { $0 + $1.logp_rejected } / n,
                             scores.count))

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import dpop
+
+/// `dpop score --ches` with the built binary: the scores transformers gives on the tiny checkpoint
+/// (`scripts/make_displacement_fixture.py`), under --reference when given.
+struct ScoreCHESCommandTests {
+    @Test func scoreWithChesPrintsTheFixtureScores() throws {
+        let fixtures = PortableBinaryTests.packageRoot.appendingPathComponent("Tests/DPOPTrainerTests/Fixtures")
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("displacement_fixture.json"))) as! [String: Any]
+        // A pairs file refuses identical completions, which the fixture's last pair has (CHES 0).
+        let pairs = (fixture["pairs"] as! [[String: Any]]).filter { ($0["chosen"] as! String) != ($0["rejected"] as! String) }
+        #expect(pairs.count == 5)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-ches-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let lines = try pairs.map { p in
+            String(decoding: try JSONSerialization.data(withJSONObject: ["prompt": p["prompt"]!, "chosen": p["chosen"]!, "rejected": p["rejected"]!]), as: UTF8.self)
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let model = fixtures.appendingPathComponent("gpt2_tiny_checkpoint").path
+        let run = try TokenizeCommandTests.dpop(["score", "--model", model, "--reference", model, "--data", file.path, "--ches", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let scored = try PretrainedCommandTests.scores(run.out)
+        #expect(scored.count == pairs.count)
+        for (s, p) in zip(scored, pairs) {
+            let ches = p["ches"] as! Double, normalised = p["ches_normalised"] as! Double
+            #expect(abs((s["ches"] as! Double) - ches) <= 1e-4 * max(1, abs(ches)))
+            #expect(abs((s["ches_normalised"] as! Double) - normalised) <= 1e-4 * max(1, abs(normalised)))
+        }
+        // Without --ches the fields are absent.
+        let plain = try TokenizeCommandTests.dpop(["score", "--model", model, "--data", file.path, "--json"])
+        #expect(try PretrainedCommandTests.scores(plain.out).allSatisfy { $0["ches"] == nil })
+    }
+}
