@@ -71,16 +71,7 @@ import Testing
         for kind in Self.reshaped {
             for f in FDivergence.allCases where f != .reverseKL {
                 let c = PreferenceLossConfig(kind: kind, beta: 0.5, epsilon: 0.2, fDivergence: f, fAlphaDivergenceCoef: 0.3)
-                let grads = c.lossAndGradients(Self.batch).grads
-                for i in Self.batch.indices {
-                    for chosen in [true, false] {
-                        var up = Self.batch, down = Self.batch
-                        if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
-                        let fd = (c.lossAndGradients(up).loss - c.lossAndGradients(down).loss) / (2 * step)
-                        let analytic = chosen ? grads[i].dpc : grads[i].dpr
-                        #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(kind) \(f): \(analytic) vs \(fd)")
-                    }
-                }
+                GradientCheck.expectPairLossGradientsMatch(c, Self.batch, step: step, label: "\(kind) \(f)")
             }
         }
     }

@@ -44,4 +44,24 @@ enum GradientCheck {
         }
         #expect(failures == 0, "\(label): \(failures) mismatches, worst error/allowed \(worst)", sourceLocation: sourceLocation)
     }
+
+    /// Compares a pair loss's gradients on the chosen and rejected log-probs of every pair of `batch`
+    /// with central differences of its value (step `step`, tolerance 1e-6 relative).
+    static func expectPairLossGradientsMatch(
+        _ config: PreferenceLossConfig, _ batch: [PairLogProbs], step: Double = 1e-6, label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let grads = config.lossAndGradients(batch).grads
+        for i in batch.indices {
+            for chosen in [true, false] {
+                var up = batch, down = batch
+                if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
+                let fd = (config.lossAndGradients(up).loss - config.lossAndGradients(down).loss) / (2 * step)
+                let analytic = chosen ? grads[i].dpc : grads[i].dpr
+                #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)),
+                        "\(label): \(chosen ? "dpc" : "dpr")[\(i)] \(analytic) vs finite difference \(fd)",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
 }

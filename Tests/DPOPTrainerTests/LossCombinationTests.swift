@@ -81,17 +81,7 @@ import Testing
     @Test func gradientsMatchFiniteDifferences() throws {
         let step = 1e-6
         for text in ["0.8*dpo+0.2*bco_pair+sft", "dpop+kto_pair", "aot+0.5*simpo", "0.3*ipo+orpo"] {
-            let c = try config(text)
-            let grads = c.lossAndGradients(Self.batch).grads
-            for i in Self.batch.indices {
-                for chosen in [true, false] {
-                    var up = Self.batch, down = Self.batch
-                    if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
-                    let fd = (c.lossAndGradients(up).loss - c.lossAndGradients(down).loss) / (2 * step)
-                    let analytic = chosen ? grads[i].dpc : grads[i].dpr
-                    #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(text): \(analytic) vs \(fd)")
-                }
-            }
+            GradientCheck.expectPairLossGradientsMatch(try config(text), Self.batch, step: step, label: text)
         }
     }
 

@@ -107,18 +107,7 @@ import Testing
         let step = 1e-5
         for c in Self.fixture.cases {
             let batch = pairs(c.batch)
-            let config = config(c)
-            let grads = config.lossAndGradients(batch).grads
-            for i in batch.indices {
-                for chosen in [true, false] {
-                    var up = batch, down = batch
-                    if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
-                    let fd = (config.lossAndGradients(up).loss - config.lossAndGradients(down).loss) / (2 * step)
-                    let analytic = chosen ? grads[i].dpc : grads[i].dpr
-                    #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)),
-                            "\(c.name): \(chosen ? "dpc" : "dpr")[\(i)] \(analytic) vs finite difference \(fd)")
-                }
-            }
+            GradientCheck.expectPairLossGradientsMatch(config(c), batch, step: step, label: c.name)
         }
     }
 
@@ -152,13 +141,6 @@ import Testing
                         "\(c.name): dpc[\(i)] \(grads[i].dpc) vs \(c.dpc[i])")
                 #expect(Self.close(grads[i].dpr, c.dpr[i], relative: tolerance, absolute: tolerance * 1e-3),
                         "\(c.name): dpr[\(i)] \(grads[i].dpr) vs \(c.dpr[i])")
-                for chosen in [true, false] {
-                    var up = batch, down = batch
-                    if chosen { up[i].pc += step; down[i].pc -= step } else { up[i].pr += step; down[i].pr -= step }
-                    let fd = (config.lossAndGradients(up).loss - config.lossAndGradients(down).loss) / (2 * step)
-                    let analytic = chosen ? grads[i].dpc : grads[i].dpr
-                    #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(c.name): finite difference \(fd) vs \(analytic)")
-                }
                 // A token beyond the shared length gets α times the sequence's gradient (the trainer's mask weight).
                 if let lastC = c.dpc_last_token, let lastR = c.dpr_last_token {
                     let shared = min(batch[i].nc, batch[i].nr)
@@ -167,6 +149,7 @@ import Testing
                     #expect(Self.close(wr * grads[i].dpr, lastR[i], relative: tolerance, absolute: 1e-15), "\(c.name): last rejected token")
                 }
             }
+            GradientCheck.expectPairLossGradientsMatch(config, batch, step: step, label: c.name)
         }
     }
 
