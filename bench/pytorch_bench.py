@@ -7,6 +7,12 @@ AdamW(3e-4, wd 0.1). --score times forward-only scoring of the 2·batch sequence
 gather), as the reference log-probs are scored; --transformers runs that with transformers' GPT2LMHeadModel
 (random weights, same shape) instead of the lean model. The last line of output is a JSON summary.
 
+--pairs-file FILE trains on the token ids `dpop bench --write-pairs FILE` wrote (one pair a line: prompt, chosen,
+rejected ids, completions ending in end-of-text 256) instead of random bytes: rows are every pair's prompt + chosen,
+then every pair's prompt + rejected, right-padded to the longest, loss on the completion tokens (end-of-text
+included), batch = the file's pairs. Tokens per step are counted as dpop counts them: each sequence's prompt +
+completion positions at its real length, 2 · pairs · (prompt + completion), never the padding.
+
   python bench/pytorch_bench.py --embedding 128 --layers 4 --heads 4 --batch 16 \
       --prompt-length 32 --completion-length 32 --steps 20 --warmup 3 --threads 2 [--loss dpop] --json
 """
@@ -79,6 +85,7 @@ def main():
     ap.add_argument("--loss", choices=["sft", "dpo", "dpop"], default="sft")
     ap.add_argument("--beta", type=float, default=0.1)
     ap.add_argument("--lambda", dest="lam", type=float, default=50.0)
+    ap.add_argument("--pairs-file", help="token ids from `dpop bench --write-pairs` (JSONL prompt/chosen/rejected)")
     ap.add_argument("--json", action="store_true", help="accepted for parity; the JSON line is always printed")
     a = ap.parse_args()
 
@@ -87,6 +94,17 @@ def main():
     P, L = a.prompt_length, a.completion_length
     T = P + L
     context = a.context or T
+    if a.pairs_file:
+        tokens, targets, mask, tokens_per_step = read_pairs(a.pairs_file)
+        a.batch = tokens.shape[0] // 2
+        T = tokens.shape[1]
+        context = a.context or T
+    else:
+        seqs = torch.randint(0, 256, (2 * a.batch, T + 1))  # byte tokens, as dpop bench
+        tokens, targets = seqs[:, :-1].contiguous(), seqs[:, 1:].contiguous()
+        mask = torch.zeros(2 * a.batch, T)
+        mask[:, P - 1:] = 1.0  # as dpop's randomBatch: targets at t + 1 >= prompt (the T + 1 - P tokens after the prompt)
+        tokens_per_step = 2 * a.batch * T
     if a.transformers:
         from transformers import GPT2Config, GPT2LMHeadModel
         hf = GPT2LMHeadModel(GPT2Config(vocab_size=a.vocab, n_positions=context, n_embd=a.embedding, n_layer=a.layers,
@@ -97,13 +115,8 @@ def main():
         model = GPT(a.embedding, a.layers, a.heads, context, a.vocab)
         n_params = sum(p.numel() for p in model.parameters())  # tied weight counted once
 
-    seqs = torch.randint(0, 256, (2 * a.batch, T + 1))  # byte tokens, as dpop bench
-    tokens, targets = seqs[:, :-1].contiguous(), seqs[:, 1:].contiguous()
-    mask = torch.zeros(2 * a.batch, T)
-    mask[:, P - 1:] = 1.0  # as dpop's randomBatch: targets at t + 1 >= prompt (the T + 1 - P tokens after the prompt)
-
     if a.score:
-        return score(a, model, tokens, targets, mask, n_params, T)
+        return score(a, model, tokens, targets, mask, n_params, T, tokens_per_step)
     ref_c = ref_r = None
     if a.loss in ("dpo", "dpop"):
         ref = copy.deepcopy(model).eval()
@@ -141,13 +154,13 @@ def main():
         times.append(time.perf_counter() - t0)
         print(f"step {i + 1}/{a.steps} loss {loss:.4f} {times[-1] * 1000:.1f} ms", flush=True)
     med = statistics.median(times)
-    tokens_per_step = 2 * a.batch * T
-    flops = 6 * n_params * tokens_per_step + 12 * a.layers * a.embedding * T * tokens_per_step  # as dpop bench
+    flops = 6 * n_params * tokens_per_step + 12 * a.layers * a.embedding * (tokens_per_step / (2 * a.batch)) * tokens_per_step  # as dpop bench
     print(f"pytorch {torch.__version__}, {a.loss} step: {med * 1000:.2f} ms median, {tokens_per_step / med:.0f} tokens/s, "
           f"{flops / med / 1e9:.2f} GFLOP/s effective, {n_params} parameters, {a.threads} threads, final loss {loss:.4f}")
     print(json.dumps({
         "impl": "pytorch", "loss": a.loss, "final_loss": loss,
-        "tokens_per_s": tokens_per_step / med, "sec_per_step_median": med, "sec_per_step_min": min(times),
+        "tokens_per_s": tokens_per_step / med, "tokens_per_step": tokens_per_step, "pairs_per_s": a.batch / med,
+        "sec_per_step_median": med, "sec_per_step_min": min(times), "pairs": a.pairs_file or "random",
         "parameters": n_params, "flops_per_step": flops, "effective_gflops": flops / med / 1e9,
         "config": {"embedding": a.embedding, "layers": a.layers, "heads": a.heads, "batch": a.batch,
                    "promptLength": P, "completionLength": L, "steps": a.steps, "warmup": a.warmup,
@@ -155,7 +168,25 @@ def main():
         "beta": a.beta, "lambda": a.lam, "threads": a.threads, "torch_version": torch.__version__,
     }, sort_keys=True))
 
-def score(a, model, tokens, targets, mask, n_params, T):
+def read_pairs(path):
+    """(inputs, targets, mask, tokens per step) of a `dpop bench --write-pairs` file: chosen rows, then rejected rows."""
+    with open(path) as f:
+        pairs = [json.loads(line) for line in f if line.strip()]
+    seqs = [p["prompt"] + p["chosen"] for p in pairs] + [p["prompt"] + p["rejected"] for p in pairs]
+    first = [max(1, len(p["prompt"])) for p in pairs] * 2  # index of the first scored token, as dpop's TrainingSequence
+    T = max(len(s) - 1 for s in seqs)
+    tokens = torch.zeros(len(seqs), T, dtype=torch.long)
+    targets = torch.zeros(len(seqs), T, dtype=torch.long)
+    mask = torch.zeros(len(seqs), T)
+    for b, (s, f) in enumerate(zip(seqs, first)):
+        n = len(s) - 1
+        tokens[b, :n] = torch.tensor(s[:-1])
+        targets[b, :n] = torch.tensor(s[1:])
+        mask[b, f - 1:n] = 1.0
+    return tokens, targets, mask, sum(len(s) - 1 for s in seqs)
+
+
+def score(a, model, tokens, targets, mask, n_params, T, tokens_per_step):
     """Forward-only sequence log-probs of the batch's 2·batch sequences, timed per call."""
     times = []
     with torch.no_grad():
@@ -165,13 +196,13 @@ def score(a, model, tokens, targets, mask, n_params, T):
             if i >= a.warmup:
                 times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    tokens_per_step = 2 * a.batch * T
-    flops = (6 * n_params * tokens_per_step + 12 * a.layers * a.embedding * T * tokens_per_step) / 3  # as dpop bench --score
+    flops = (6 * n_params * tokens_per_step + 12 * a.layers * a.embedding * (tokens_per_step / (2 * a.batch)) * tokens_per_step) / 3  # as dpop bench --score
     impl = "transformers" if a.transformers else "pytorch"
     print(f"{impl} {torch.__version__} score: {med * 1000:.2f} ms median, {a.batch / med:.2f} pairs/s, "
           f"{tokens_per_step / med:.0f} tokens/s, {n_params} parameters, sum {float(s.sum()):.3f}")
     print(json.dumps({
         "impl": impl, "loss": "score", "tokens_per_s": tokens_per_step / med, "pairs_per_s": a.batch / med,
+        "tokens_per_step": tokens_per_step, "pairs": a.pairs_file or "random",
         "sec_per_step_median": med, "sec_per_step_min": min(times), "parameters": n_params,
         "flops_per_step": flops, "effective_gflops": flops / med / 1e9, "threads": a.threads,
         "torch_version": torch.__version__,

@@ -2,14 +2,20 @@ import ArgumentParser
 import DPOPTrainer
 import Foundation
 
-/// `dpop bench`: time training steps on random byte sequences.
+/// `dpop bench`: time training steps on random byte pairs or built-in arith pairs.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time training steps, or scoring, on random byte sequences (batch pairs = 2·batch sequences).",
+        abstract: "Time training steps, or scoring, on random byte pairs or arith pairs (batch pairs = 2·batch sequences).",
         discussion: """
             A preference --loss times PreferenceTrainer's own step; --score times forward-only scoring of the             batch's chosen and rejected sequences. The memory plan is printed first.
-            With --json the last line is one JSON object: tokens_per_s, pairs_per_s, sec_per_step_median, parameters, config.
+            --pairs arith times the built-in arith task's first --batch pairs (as `dpop data generate arith` makes them, \
+            byte tokens, the model's context --context or 128) instead of random pairs of --prompt-length + \
+            --completion-length tokens. Tokens per step are 2 · pairs · (prompt + completion) at the real lengths; \
+            the trunk share is the part of them a shared trunk (prompt + common completion prefix) computes once \
+            instead of twice. --write-pairs writes the pairs' token ids for bench/pytorch_bench.py and bench/trl_bench.py.
+            With --json the last line is one JSON object: tokens_per_s, tokens_per_step, trunk_saved_share, pairs_per_s, \
+            sec_per_step_median, parameters, config.
             """
     )
 
@@ -26,6 +32,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed steps.") var steps = Defaults.steps.defaultValue
     @Option(help: "Untimed warm-up steps.") var warmup = Defaults.warmup.defaultValue
     @Option(help: "Threads for BLAS and the kernels.") var threads = Defaults.threads.defaultValue
+    @Option(help: "Which pairs to time: random (byte pairs of --prompt-length + --completion-length) or arith (built-in task).")
+    var pairs: String = "random"
+    @Option(help: "With --pairs arith: corruption modes MODE[:WEIGHT],… of step, propagate, final, resample.")
+    var corruption: String = "step"
+    @Option(help: "With --pairs arith: equations per solution, K or LO-HI within 1-4.") var arithSteps: String = "2"
+    @Option(help: "With --pairs arith: largest number a problem states (5-999).")
+    var maxNumber = ArithTaskConfig.Settings.maxNumber.defaultValue
+    @Option(help: "Seed of the model's initialisation and of the pairs.") var seed: UInt64 = 0
+    @Option(help: "Write the timed pairs' token ids as JSONL (prompt, chosen, rejected; completions end in 256).")
+    var writePairs: String?
     @Option(help: "Which step to time: sft, or a preference loss (dpo, dpop, …).") var loss: String = "sft"
     @Option(help: "β for preference losses.") var beta = PreferenceLossConfig.Settings.beta.defaultValue
     @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue = PreferenceLossConfig.Settings.lambda.defaultValue
@@ -50,7 +66,18 @@ struct BenchCommand: ParsableCommand {
         c.embedding = embedding; c.layers = layers; c.heads = heads; c.batch = batch
         c.vocab = vocab; c.context = context
         c.promptLength = promptLength; c.completionLength = completionLength
-        c.steps = steps; c.warmup = warmup; c.threads = threads
+        c.steps = steps; c.warmup = warmup; c.threads = threads; c.seed = seed
+        switch pairs {
+        case "random":
+            break
+        case "arith":
+            c.arith = ArithTaskConfig(count: max(batch, BenchmarkPairs.minimumArithCount),
+                                      steps: try ArithTaskConfig.parseSteps(arithSteps), maxNumber: maxNumber,
+                                      corruption: try ArithCorruptionMix(parsing: corruption), seed: seed,
+                                      maxContext: context ?? ArithTaskConfig.Settings.context.defaultValue)
+        default:
+            throw ValidationError("--pairs must be random or arith, got '\(pairs)'")
+        }
         try Self.flags.validating { try c.validate() }
         return c
     }
@@ -95,6 +122,10 @@ struct BenchCommand: ParsableCommand {
         for part in c.memoryPlan(training: !score).parts {
             print("plan: \(part.what): \(part.bytes.map(MemoryPlan.format) ?? "overflow")")
         }
+        if let writePairs {
+            try BenchmarkPairs(c).writeIDs(to: URL(fileURLWithPath: writePairs))
+            print("wrote \(c.batch) pairs' token ids to \(writePairs)")
+        }
         let result: BenchmarkResult
         if score {
             result = try TrainingBenchmark.runScoring(c)
@@ -106,6 +137,8 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "%@ step: %.2f ms median, %.0f tokens/s, %.2f pairs/s, %.2f GFLOP/s effective, %d parameters",
                      result.loss, result.sec_per_step_median * 1000, result.tokens_per_s, result.pairs_per_s,
                      result.effective_gflops, result.parameters))
+        print(String(format: "%@ pairs: %d tokens per step, %.1f%% of them in shared trunks (prompt + common completion prefix)",
+                     result.pairs, result.tokens_per_step, 100 * result.trunk_saved_share))
         if let sgemmRate {
             print(String(format: "effective / sgemm rate: %.0f%%", 100 * result.effective_gflops / sgemmRate))
         }

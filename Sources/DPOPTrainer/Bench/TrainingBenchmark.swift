@@ -16,6 +16,9 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
     public var warmup = Settings.warmup.defaultValue
     public var threads = Settings.threads.defaultValue
     public var seed: UInt64 = 0
+    /// Built-in arith pairs to train on (`--pairs arith`; its `maxContext` is the model's context unless
+    /// `context` is set); nil: random byte pairs of `promptLength` + `completionLength` tokens.
+    public var arith: ArithTaskConfig?
 
     /// The benchmark's settings (`dpop bench`'s flags, `bench.*`), with their defaults and ranges.
     public enum Settings {
@@ -36,11 +39,13 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Tokens one step processes: 2·batch sequences (chosen and rejected) of prompt + completion.
+    /// Tokens one step of random pairs processes: 2·batch sequences (chosen and rejected) of prompt +
+    /// completion (`BenchmarkPairs.tokensPerStep` counts arith pairs at their real lengths).
     public var tokensPerStep: Int { 2 * batch * (promptLength + completionLength) }
 
-    /// Positions of one sequence: prompt + completion.
-    public var sequenceLength: Int { promptLength + completionLength }
+    /// Positions of the longest sequence the model is built for: prompt + completion, or the arith
+    /// task's context.
+    public var sequenceLength: Int { arith?.maxContext ?? promptLength + completionLength }
 
     /// The model the benchmark builds.
     public var model: GPTConfig {
@@ -86,6 +91,7 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
             try Settings.threads.check(threads)
             try GPTConfig.checkHeadsDivide(embedding, heads, embeddingKey: Settings.embedding.key, headsKey: Settings.heads.key)
         }
+        try arith?.validate()
         try memoryPlan().check()
     }
 }
@@ -94,7 +100,13 @@ public struct BenchmarkConfig: Codable, Equatable, Sendable {
 public struct BenchmarkResult: Codable, Sendable {
     public var impl = "dpop"
     public var loss: String
+    /// Which pairs were timed: `random`, or `arith:MODE` for built-in arith pairs.
+    public var pairs: String
     public var tokens_per_s: Double
+    /// Tokens one step processes (`BenchmarkPairs.tokensPerStep`: real lengths, no padding).
+    public var tokens_per_step: Int
+    /// Share of those tokens a shared trunk (prompt + common completion prefix) computes once instead of twice.
+    public var trunk_saved_share: Double
     /// Pairs per second (batch pairs per step).
     public var pairs_per_s: Double
     public var sec_per_step_median: Double
@@ -107,12 +119,12 @@ public struct BenchmarkResult: Codable, Sendable {
     public var config: BenchmarkConfig
 }
 
-/// Times training steps, or scoring, on random byte sequences (`dpop bench`).
+/// Times training steps, or scoring, on random byte pairs or built-in arith pairs (`dpop bench`).
 public enum TrainingBenchmark {
     /// The model, batch and step timer the benchmarks share.
     private struct Setup {
         let model: GPTModel
-        let tokens: [Int32], targets: [Int32], mask: [Float]
+        let pairs: BenchmarkPairs
         let rows: Int, T: Int
 
         init(_ c: BenchmarkConfig) throws {
@@ -120,24 +132,13 @@ public enum TrainingBenchmark {
             Parallel.setProcessWorkers(c.threads)  // dpop bench is one benchmark per process
             T = c.sequenceLength
             rows = 2 * c.batch
+            pairs = try BenchmarkPairs(c)
             model = try GPTModel(config: c.model, maxBatch: rows, maxSequence: T)
             model.initializeGPT2(seed: c.seed)
-            (tokens, targets, mask) = randomBatch(rows: rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
         }
 
-        /// The batch as preference pairs of the same shape: pair k's chosen sequence from row k, its rejected
-        /// one from row batch + k, T positions each, scored where `randomBatch`'s mask is (t + 1 ≥ prompt).
-        func pairs(_ c: BenchmarkConfig) -> [PreparedPair] {
-            // Printable ASCII, one byte token per character (a random byte need not be UTF-8).
-            func text(_ row: Int, _ range: Range<Int>) -> String {
-                String(decoding: range.map { UInt8(32 + tokens[row * T + $0] % 95) }, as: UTF8.self)
-            }
-            return (0..<c.batch).map { k in
-                PreparedPair(PreferencePair(prompt: text(k, 0..<c.promptLength),
-                                            chosen: text(k, c.promptLength..<T),
-                                            rejected: text(c.batch + k, c.promptLength..<T)), buckets: nil)
-            }
-        }
+        /// Each pair's chosen sequence, then each rejected one (the step's row order).
+        var sequences: [TrainingSequence] { pairs.pairs.map(\.chosen) + pairs.pairs.map(\.rejected) }
 
         /// Seconds of each timed step (warm-up steps run but are not timed).
         func time(_ c: BenchmarkConfig, step: () throws -> Void) rethrows -> [Double] {
@@ -151,17 +152,31 @@ public enum TrainingBenchmark {
         }
     }
 
-    /// Median-timed SFT steps (forward, backward, clip, AdamW) with loss on the completion tokens.
+    /// Median-timed SFT steps (forward, backward, clip, AdamW) with loss on the completion tokens: of the
+    /// random rows, or of arith pairs' chosen and rejected sequences laid out as `SequenceBatch` rows.
     public static func runSFT(_ c: BenchmarkConfig) throws -> BenchmarkResult {
         let s = try Setup(c)
         let optimizer = AdamW(layout: s.model.layout)
-        let times = s.time(c) {
-            s.model.forward(tokens: s.tokens, targets: s.targets, mask: s.mask, B: s.rows, T: s.T)
-            s.model.zeroGradients()
-            s.model.backwardMeanCrossEntropy()
-            optimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
+        let times: [Double]
+        if c.arith == nil {
+            let (tokens, targets, mask) = randomBatch(rows: s.rows, prompt: c.promptLength, completion: c.completionLength, seed: c.seed)
+            times = s.time(c) {
+                s.model.forward(tokens: tokens, targets: targets, mask: mask, B: s.rows, T: s.T)
+                s.model.zeroGradients()
+                s.model.backwardMeanCrossEntropy()
+                optimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
+            }
+        } else {
+            var batch = SequenceBatch(maxBatch: s.rows, maxSequence: s.T)
+            batch.fill(s.sequences)
+            times = s.time(c) {
+                batch.forward(s.model)
+                s.model.zeroGradients()
+                s.model.backwardMeanCrossEntropy()
+                optimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
+            }
         }
-        return result(loss: "sft", times: times, model: s.model, config: c)
+        return result(loss: "sft", times: times, model: s.model, config: c, pairs: s.pairs)
     }
 
     /// Median-timed preference steps, `PreferenceTrainer.step` itself: the reference log-probs are scored
@@ -170,7 +185,7 @@ public enum TrainingBenchmark {
     /// rows, the loss's sequence gradients, backward, clip and AdamW.
     public static func runPreference(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> BenchmarkResult {
         let s = try Setup(c)
-        var pairs = s.pairs(c)
+        var pairs = s.pairs.pairs
         SequenceScorer.attachReference(s.model, to: &pairs, keepTokens: false)
         let trainer = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch))
         var step = 0
@@ -178,30 +193,31 @@ public enum TrainingBenchmark {
             step += 1
             _ = try trainer.step(pairs, lr: 3e-4, stepNumber: step)
         }
-        return result(loss: loss.kind.rawValue, times: times, model: s.model, config: c)
+        return result(loss: loss.kind.rawValue, times: times, model: s.model, config: c, pairs: s.pairs)
     }
 
     /// Median-timed scoring of the batch's chosen and rejected sequences, forward only, through
     /// `SequenceScorer` (what reference scoring, evaluation and `dpop score` run).
     public static func runScoring(_ c: BenchmarkConfig) throws -> BenchmarkResult {
         let s = try Setup(c)
-        let pairs = s.pairs(c)
-        let sequences = pairs.map(\.chosen) + pairs.map(\.rejected)
+        let sequences = s.sequences
         let times = s.time(c) { _ = SequenceScorer.score(s.model, sequences) }
-        return result(loss: "score", times: times, model: s.model, config: c, forwardOnly: true)
+        return result(loss: "score", times: times, model: s.model, config: c, pairs: s.pairs, forwardOnly: true)
     }
 
-    /// Assembles the result record from per-step times.
+    /// Assembles the result record from per-step times; tokens are `pairs`' (random pairs: `c.tokensPerStep`).
     public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig,
-                              forwardOnly: Bool = false) -> BenchmarkResult {
+                              pairs: BenchmarkPairs, forwardOnly: Bool = false) -> BenchmarkResult {
         let sorted = times.sorted()
         let median = sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2]
                                               : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
-        let tokens = Double(c.tokensPerStep)
-        let T = Double(c.sequenceLength)
+        let tokens = Double(pairs.tokensPerStep)
+        let T = tokens / Double(2 * max(1, pairs.pairs.count))  // mean positions per sequence
         let flops = (6 * Double(model.parameterCount) * tokens + 12 * Double(c.layers * c.embedding) * T * tokens)
             / (forwardOnly ? 3 : 1)
-        return BenchmarkResult(loss: loss, tokens_per_s: tokens / median, pairs_per_s: Double(c.batch) / median,
+        return BenchmarkResult(loss: loss, pairs: c.arith.map { "arith:\($0.corruption.description)" } ?? "random",
+                               tokens_per_s: tokens / median, tokens_per_step: pairs.tokensPerStep,
+                               trunk_saved_share: pairs.trunkSavedShare, pairs_per_s: Double(c.batch) / median,
                                sec_per_step_median: median,
                                sec_per_step_min: sorted.first ?? .nan, parameters: model.parameterCount,
                                flops_per_step: flops, effective_gflops: flops / median / 1e9,
