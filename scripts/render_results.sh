@@ -12,6 +12,11 @@ for dir in results/*/; do
         "$DPOP" compare "$dir" --baseline loss=dpo --treatment loss=dpop > "$dir/compare.md"
         "$DPOP" compare "$dir" --baseline loss=dpo --treatment loss=dpop --format csv > "$dir/compare.csv"
     fi
+    if [ "$name" = "downstream" ]; then
+        # Continued SFT against DPO: what preference learning adds to (or takes from) further training alone.
+        "$DPOP" compare "$dir" --baseline loss=sft --treatment loss=dpo > "$dir/compare-sft.md"
+        "$DPOP" compare "$dir" --baseline loss=sft --treatment loss=dpo --format csv > "$dir/compare-sft.csv"
+    fi
     if [ "$name" = "lambda-placement" ]; then
         "$DPOP" compare "$dir" --baseline placement=inside --treatment placement=outside > "$dir/compare.md"
         "$DPOP" compare "$dir" --baseline placement=inside --treatment placement=outside --format csv > "$dir/compare.csv"

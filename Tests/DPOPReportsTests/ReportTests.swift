@@ -10,9 +10,10 @@ import Testing
         for section in ["id=\"table\"", "id=\"comparison\"", "id=\"figures\"", "id=\"unfinished\"", "id=\"provenance\"", "id=\"spec\""] {
             #expect(html.contains("<section \(section)>"), "missing section \(section)")
         }
-        // Δw curves, Δl curves, Δw against λ, accuracy against Δw (β does not vary: noted instead).
-        #expect(report.figures.map(\.id) == ["delta-w-curves", "delta-l-curves", "delta-w-vs-lambda", "accuracy-vs-delta-w"])
-        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        // Δw curves, Δl curves, Δw against λ, accuracy against Δw, task accuracy (β does not vary: noted instead; no
+        // task accuracy change in these old records: no scatter of it).
+        #expect(report.figures.map(\.id) == ["delta-w-curves", "delta-l-curves", "delta-w-vs-lambda", "accuracy-vs-delta-w", "task-accuracy-curves"])
+        #expect(html.components(separatedBy: "<svg").count - 1 == 5)
         #expect(html.contains("No plot of final Δw against β"))
         #expect(!html.lowercased().contains("<script"))
         let external = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
@@ -69,13 +70,13 @@ import Testing
     @Test func markdownReferencesFiguresWrittenNextToIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-report-\(UUID().uuidString)")
         let written = try Report.write(try Fixture.editDistance(), htmlPath: dir.appendingPathComponent("out.html").path, templates: .builtIn())
-        #expect(written.count == 6)
+        #expect(written.count == 7)
         let md = try String(contentsOf: dir.appendingPathComponent("out.md"), encoding: .utf8)
         #expect(md.hasPrefix("# edit-distance\n"))
         #expect(md.contains("| loss | lambda | bucket | n |"))
         #expect(md.contains("## DPO vs DPOP, paired by seed"))
         let links = md.components(separatedBy: "](").dropFirst().map { String($0.prefix { $0 != ")" }) }
-        #expect(links == ["out-figures/delta-w-curves.svg", "out-figures/delta-l-curves.svg", "out-figures/delta-w-vs-lambda.svg", "out-figures/accuracy-vs-delta-w.svg"])
+        #expect(links == ["out-figures/delta-w-curves.svg", "out-figures/delta-l-curves.svg", "out-figures/delta-w-vs-lambda.svg", "out-figures/accuracy-vs-delta-w.svg", "out-figures/task-accuracy-curves.svg"])
         for link in links { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(link).path)) }
         #expect(md.contains("```yaml\n# Fixture for the DPOPReports tests"))
         #expect(!md.contains("<svg"))
@@ -87,7 +88,7 @@ import Testing
         try "<h1>{{title}}</h1>{{#figures}}[{{id}}]{{/figures}}".write(to: dir.appendingPathComponent("report.html.mustache"), atomically: true, encoding: .utf8)
         let templates = try TemplateSet.load(overridesIn: dir.path)
         let report = try Report.build(try Fixture.editDistance(), templates: templates)
-        #expect(report.html == "<h1>edit-distance</h1>[delta-w-curves][delta-l-curves][delta-w-vs-lambda][accuracy-vs-delta-w]")
+        #expect(report.html == "<h1>edit-distance</h1>[delta-w-curves][delta-l-curves][delta-w-vs-lambda][accuracy-vs-delta-w][task-accuracy-curves]")
         #expect(report.markdown.hasPrefix("# edit-distance"))   // the built-in Markdown template still applies
         #expect(throws: ReportError.self) { try TemplateSet.load(overridesIn: "/nonexistent") }
     }
@@ -103,6 +104,42 @@ import Testing
                                                                id: "c", what: "Δw"))
         #expect(figure.svg.contains(">bucket low</text>") && figure.svg.contains(">bucket high</text>"))
         #expect(PlotTests.parse(figure.svg).ok)
+    }
+
+    @Test func taskAccuracyCurvesDashTheReferenceAndScatterAgainstDeltaW() throws {
+        // Two records per cell: the reference at step 0 (accuracy `start`), the policy at step 100.
+        func cell(_ id: String, _ loss: String, _ bucket: String, seed: Int, start: Double, end: Double, dw: Double) -> RunResult {
+            func record(_ step: Int, _ task: Double, _ dw: Double) -> EvalRecord {
+                var m = Fixture.metricsJSON(dw: dw)
+                m["task/accuracy"] = task
+                m["task/accuracy_delta"] = task - start
+                let json: [String: Any] = ["step": step, "train/loss": 0.4, "elapsed": 1.0, "eval": m, "buckets": [:] as [String: Any]]
+                return try! JSONDecoder().decode(EvalRecord.self, from: JSONSerialization.data(withJSONObject: json))
+            }
+            return RunResult(id: id, experiment: "mem", status: .completed, values: ["loss": loss, "bucket": bucket, "seed": "\(seed)"],
+                             history: [record(0, start, 0), record(100, end, dw)])
+        }
+        let results = Fixture.results([
+            cell("a0", "dpo", "low", seed: 0, start: 0.80, end: 0.50, dw: -20), cell("a1", "dpo", "low", seed: 1, start: 0.84, end: 0.60, dw: -30),
+            cell("b0", "dpop", "low", seed: 0, start: 0.80, end: 0.81, dw: 1), cell("b1", "dpop", "low", seed: 1, start: 0.84, end: 0.85, dw: 2),
+            cell("c0", "dpo", "high", seed: 0, start: 0.70, end: 0.72, dw: -5),
+        ])
+        let panels = try #require(ReportFigures.curvePanels(results, metric: Metric.taskAccuracy, dashedAtStart: true))
+        #expect(panels.charts.map(\.title) == ["bucket high", "bucket low"])
+        // The dashed line sits at the reference's accuracy, the mean step-0 value of the panel's cells.
+        #expect(abs(panels.charts[1].referenceY! - 0.82) < 1e-12 && abs(panels.charts[0].referenceY! - 0.70) < 1e-12)
+        let dpoLow = try #require(panels.charts[1].series.first { $0.label == "dpo" })
+        #expect(dpoLow.line.count == 2 && abs(dpoLow.line[1].y - 0.55) < 1e-12 && dpoLow.band.count == 2)
+        let curves = try #require(ReportFigures.taskAccuracyCurves(results))
+        #expect(curves.svg.contains("reference model (step 0)") && PlotTests.parse(curves.svg).ok)
+
+        let scatter = try #require(ReportFigures.taskAccuracyAgainstDelta(results))
+        #expect(scatter.svg.contains("cell a0 bucket=low loss=dpo seed=0: Δw -20.0, Δ task acc. -0.300"))
+        #expect(scatter.svg.components(separatedBy: "<title>cell ").count - 1 == 5)
+        #expect(PlotTests.parse(scatter.svg).ok)
+        // Cells that never measured task accuracy give neither figure.
+        let without = Fixture.results([Fixture.run("z", ["loss": "dpo", "seed": "0"], dw: -1)])
+        #expect(ReportFigures.taskAccuracyCurves(without) == nil && ReportFigures.taskAccuracyAgainstDelta(without) == nil)
     }
 
     @Test func provenanceSummaryCountsCommitsAndDirtyRuns() throws {

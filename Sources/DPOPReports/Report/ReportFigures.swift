@@ -2,7 +2,7 @@ import DPOPTrainer
 import Foundation
 
 /// The report's plots, built from a results folder: training curves of Δw and Δl per bucket, final Δw
-/// against λ and β, and reward accuracy against Δw.
+/// against λ and β, reward accuracy against Δw, and task accuracy over training and against Δw.
 public enum ReportFigures {
     /// Every figure the results support, and notes on the ones they do not (e.g. "β does not vary").
     public static func build(_ results: ExperimentResults) -> (figures: [ReportFigure], notes: [String]) {
@@ -18,6 +18,8 @@ public enum ReportFigures {
             else { notes.append("No plot of final Δw against \(symbol): \(symbol) (\(axis)) takes fewer than two values among the finished cells.") }
         }
         if let f = accuracyAgainstDelta(results) { figures.append(f) }
+        if let f = taskAccuracyCurves(results) { figures.append(f) }
+        if let f = taskAccuracyAgainstDelta(results) { figures.append(f) }
         if figures.isEmpty { notes.append("No finished cells with eval records: nothing to plot yet.") }
         return (figures, notes)
     }
@@ -27,7 +29,42 @@ public enum ReportFigures {
     /// One panel per bucket (the `bucket` axis, else the per-bucket metrics of the records); one line per
     /// series (every varying axis but seed and bucket), mean over seeds with a ± 1 std band.
     static func trainingCurves(_ results: ExperimentResults, metric: Metric, id: String, what: String) -> ReportFigure? {
-        let completed = results.runs.filter { $0.status == .completed && !$0.history.isEmpty }
+        guard let (charts, series, completed) = curvePanels(results, metric: metric, dashedAtStart: false) else { return nil }
+        let title = "\(what) during training"
+        var figure = Figure(title: title, panels: charts, legend: legend(series) + [zeroLegend])
+        figure.sharedY = true
+        let n = seedsText(completed)
+        return ReportFigure(
+            id: id, title: title,
+            caption: "\(metric.label) (\(metric.name)) on the eval pairs at each eval step, one panel per edit-distance bucket. "
+                + "Line: mean over seeds (\(n)); band: ± 1 sample standard deviation (where n ≥ 2). "
+                + "Dashed: 0, no change from the reference model; \(metric.name == FailureMode.metricName ? "below it the preferred answer became less likely (DPO's failure mode)." : "below it the dispreferred answer became less likely.")",
+            svg: figure.svg())
+    }
+
+    /// Task accuracy (greedy exact answer) over training, as the training curves, with the dashed line at
+    /// the reference's accuracy (the step-0 value, mean over the panel's cells); nil without task accuracy.
+    static func taskAccuracyCurves(_ results: ExperimentResults) -> ReportFigure? {
+        let metric = Metric.taskAccuracy
+        guard let (charts, series, completed) = curvePanels(results, metric: metric, dashedAtStart: true) else { return nil }
+        let title = "Task accuracy during training"
+        var figure = Figure(title: title, panels: charts, legend: legend(series) + [referenceLegend])
+        figure.sharedY = true
+        return ReportFigure(
+            id: "task-accuracy-curves", title: title,
+            caption: "Share of eval problems whose greedy completion states the right final answer (\(metric.name)) at each eval step, "
+                + "one panel per edit-distance bucket. Line: mean over seeds (\(seedsText(completed))); band: ± 1 sample standard deviation (where n ≥ 2). "
+                + "Dashed: the reference model's accuracy (step 0, mean over the panel's cells); below it the preference stage cost task accuracy.",
+            svg: figure.svg())
+    }
+
+    /// The panels of a curves figure: per bucket, a line per series (mean over seeds, ± 1 std band); the
+    /// dashed line at 0, or with `dashedAtStart` at the mean step-0 value of the panel's cells.
+    static func curvePanels(_ results: ExperimentResults, metric: Metric, dashedAtStart: Bool)
+        -> (charts: [Chart], series: [(key: SeriesKey, runs: [RunResult], color: String, label: String)], completed: [RunResult])? {
+        let completed = results.runs.filter { r in
+            r.status == .completed && r.history.contains { metric.value(in: $0) != nil || $0.buckets.values.contains { metric.value(in: $0) != nil } }
+        }
         guard !completed.isEmpty else { return nil }
         // Panels: (title, runs, which metrics of a record to read).
         var panels: [(title: String, runs: [RunResult], bucket: String?)] = []
@@ -45,7 +82,12 @@ public enum ReportFigures {
         var charts: [Chart] = []
         for panel in panels {
             var chart = Chart(title: panel.title, xTitle: "training step", yTitle: metric.axisTitle)
-            chart.referenceY = 0
+            if dashedAtStart {
+                let starts = panel.runs.compactMap { r in r.history.first { $0.step == 0 }.flatMap { metric.value(in: $0, bucket: panel.bucket) } }
+                chart.referenceY = SampleSummary(starts)?.mean
+            } else {
+                chart.referenceY = 0
+            }
             chart.bandOpacity = series.count > 4 ? 0.08 : 0.16
             for s in series {
                 let runs = s.runs.filter { r in panel.runs.contains { $0.id == r.id } }
@@ -62,17 +104,7 @@ public enum ReportFigures {
             }
             if !chart.series.isEmpty { charts.append(chart) }
         }
-        guard !charts.isEmpty else { return nil }
-        let title = "\(what) during training"
-        var figure = Figure(title: title, panels: charts, legend: legend(series) + [zeroLegend])
-        figure.sharedY = true
-        let n = seedsText(completed)
-        return ReportFigure(
-            id: id, title: title,
-            caption: "\(metric.label) (\(metric.name)) on the eval pairs at each eval step, one panel per edit-distance bucket. "
-                + "Line: mean over seeds (\(n)); band: ± 1 sample standard deviation (where n ≥ 2). "
-                + "Dashed: 0, no change from the reference model; \(metric.name == FailureMode.metricName ? "below it the preferred answer became less likely (DPO's failure mode)." : "below it the dispreferred answer became less likely.")",
-            svg: figure.svg())
+        return charts.isEmpty ? nil : (charts, series, completed)
     }
 
     /// Final Δw against a numeric axis (λ, β): a point per cell, the seed mean joined by a line per series.
@@ -151,6 +183,48 @@ public enum ReportFigures {
                 + "Points left of the dashed line (Δw = 0) rank pairs correctly while making the preferred answer less likely.",
             svg: figure.svg())
     }
+
+    /// Final change in task accuracy against final Δw, one point per cell, a panel per bucket, coloured by
+    /// series (loss and λ); nil when no cell measured task accuracy.
+    static func taskAccuracyAgainstDelta(_ results: ExperimentResults) -> ReportFigure? {
+        let deltaW = FailureMode.metric, change = Metric.taskAccuracyDelta
+        let cells = results.runs.filter { $0.status == .completed && finalPicker.value(change, of: $0) != nil && finalPicker.value(deltaW, of: $0) != nil }
+        guard !cells.isEmpty else { return nil }
+        let panelValues: [String?] = results.axes.contains("bucket")
+            ? results.values(of: "bucket").filter { b in cells.contains { $0.values["bucket"] == b } } : [nil]
+        let seriesAxes = results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }
+        let series = SeriesKey.group(cells, axes: seriesAxes, in: results)
+        var charts: [Chart] = []
+        for panelValue in panelValues {
+            var chart = Chart(title: panelValue.map { "bucket \($0)" } ?? "final step, one point per cell",
+                              xTitle: deltaW.axisTitle, yTitle: "task accuracy − reference's")
+            chart.referenceX = 0
+            chart.referenceY = 0
+            for s in series {
+                var points = Chart.Series(label: s.label, color: s.color)
+                points.pointRadius = 5
+                points.pointOpacity = 0.8
+                for r in s.runs where panelValue == nil || r.values["bucket"] == panelValue {
+                    guard let x = finalPicker.value(deltaW, of: r), let y = finalPicker.value(change, of: r) else { continue }
+                    points.points.append((x.value, y.value, "cell \(r.id) \(results.label(of: r)): Δw \(TextFormat.number(x.value)), Δ task acc. \(TextFormat.number(y.value))"))
+                }
+                if !points.points.isEmpty { chart.series.append(points) }
+            }
+            charts.append(chart)
+        }
+        let title = "Task accuracy change against Δw"
+        var figure = Figure(title: title, panels: charts, legend: legend(series, mark: .point) + [zeroLegend])
+        figure.sharedY = true
+        if charts.count == 1 { figure.width = 720 }
+        return ReportFigure(
+            id: "task-accuracy-vs-delta-w", title: title,
+            caption: "Each point is one finished cell at its final step: x its mean Δw (logps/chosen_delta), y its task accuracy minus the reference's "
+                + "(\(change.name)), one panel per edit-distance bucket. Dashed: no change from the reference on either axis; "
+                + "points low and left lost both the preferred answers' likelihood and task accuracy.",
+            svg: figure.svg())
+    }
+
+    static let referenceLegend = Figure.LegendEntry(label: "reference model (step 0)", color: "#777777", mark: .dashed)
 
     static let zeroLegend = Figure.LegendEntry(label: "0 (no change from reference)", color: "#777777", mark: .dashed)
 
