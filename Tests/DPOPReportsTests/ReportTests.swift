@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import DPOPExperiments
 @testable import DPOPReports
+import DPOPTrainer
 
 @Suite struct ReportTests {
     @Test func rendersTheFixtureReport() throws {
