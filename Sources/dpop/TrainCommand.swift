@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SFT warm-up steps.") var sftWarmup = SFTConfig.Settings.warmup.defaultValue
     @Option(help: "SFT schedule after warm-up: cosine or constant.") var sftDecay = SFTConfig.Settings.decay.defaultValue.rawValue
     @Option(help: "SFT AdamW weight decay.") var sftWeightDecay = SFTConfig.Settings.weightDecay.defaultValue
+    @Option(help: "Fresh arith problems the reference learns from (with --task arith), instead of the training split's chosen answers; those whose prompt is an eval prompt are left out.")
+    var sftProblems: Int?
     @Option(help: "Reuse this reference checkpoint instead of training one (without --model, its shape and tokenizer are the run's).")
     var reference: String?
 
@@ -62,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         ArithTaskConfig.Settings.pairs.key: "pairs", ArithTaskConfig.Settings.steps.key: "arith-steps",
         SFTConfig.Settings.steps.key: "sft-steps", SFTConfig.Settings.lr.key: "sft-lr", SFTConfig.Settings.batch.key: "sft-batch",
         SFTConfig.Settings.warmup.key: "sft-warmup", SFTConfig.Settings.weightDecay.key: "sft-weight-decay",
+        SFTConfig.Settings.problems.key: "sft-problems",
         PreferenceTrainConfig.Settings.steps.key: "steps", PreferenceTrainConfig.Settings.lr.key: "lr",
         PreferenceTrainConfig.Settings.batch.key: "batch", PreferenceTrainConfig.Settings.warmup.key: "warmup",
         PreferenceTrainConfig.Settings.weightDecay.key: "weight-decay", PreferenceTrainConfig.Settings.evalEvery.key: "eval-every",
@@ -101,7 +104,7 @@ struct TrainCommand: ParsableCommand {
         let config = PreferenceRunConfig(
             model: start?.config ?? model.flagConfig,
             sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: referenceSeed,
-                           adamw: AdamWConfig(weightDecay: sftWeightDecay)),
+                           adamw: AdamWConfig(weightDecay: sftWeightDecay), problems: sftProblems),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs),
@@ -113,6 +116,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
         if let task, task != "arith" { throw ValidationError("unknown --task '\(task)'; the built-in task is arith") }
+        if sftProblems != nil && task == nil { throw ValidationError("--sft-problems needs --task arith (it generates the problems); a --data file's chosen answers are the SFT data") }
         if sftSteps == 0 && model.checkpoint == nil && reference == nil {
             throw ValidationError("--sft-steps 0 needs --model DIR (the pretrained model is then the reference)")
         }
@@ -143,6 +147,10 @@ struct TrainCommand: ParsableCommand {
         }
         let run = PreferenceRun(config: runConfig, pairs: loadedPairs, answerCheck: AnswerCheck.arith, start: start)
         run.log = { print($0); fflush(nil) }
+        if let sftProblems {
+            run.sftProblems = try DatasetLoader.sftProblems(dataSpec, count: sftProblems, referenceSeed: referenceSeed,
+                                                            context: runConfig.model.contextLength)
+        }
         var line = ProgressLine()
         let started = Date()
         let total = steps

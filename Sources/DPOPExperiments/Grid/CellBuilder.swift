@@ -193,7 +193,8 @@ struct CellBuilder {
         let sft = SFTConfig(steps: int("sft.steps"), batch: int("sft.batch"), lr: Float(double("sft.lr")),
                             warmupSteps: int("sft.warmup"),
                             decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? SFTConfig.Settings.decay.defaultValue, seed: referenceSeed,
-                            adamw: AdamWConfig(weightDecay: Float(double("sft.weight_decay"))))
+                            adamw: AdamWConfig(weightDecay: Float(double("sft.weight_decay"))),
+                            problems: value(key("sft.problems"))?.value.intValue)
         let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: Float(double("train.lr")),
                                           warmupSteps: int("train.warmup"),
                                           decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? PreferenceTrainConfig.Settings.decay.defaultValue,

@@ -112,6 +112,9 @@ public struct CellRunner {
         cellRun.onStep = onStep
         cellRun.stopRequested = stopRequested
         cellRun.onEval = { log(MetricsFormatter.line($0)) }
+        if let problems = c.sft.problems {
+            cellRun.sftProblems = try DatasetLoader.sftProblems(c.data, count: problems, referenceSeed: c.sft.seed, context: c.model.contextLength)
+        }
         let inputs = ReferenceCache.Inputs(cell: c, dataSHA256: dataSHA)
         let loaded = try cache.obtain(inputs, maxBatch: runConfig.referenceBatch, log: log) {
             let reference = try cellRun.trainReference()

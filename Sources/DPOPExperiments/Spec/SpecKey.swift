@@ -115,6 +115,8 @@ struct SpecKey: Sendable {
             SpecKey(SFT.weightDecay),
             // No default: without it the cell seed seeds the reference.
             SpecKey("sft.seed", .seed, nil),
+            // No default: without it the reference learns the training split's chosen answers.
+            SpecKey(SFT.problems.key, .integer(SFT.problems), nil, arithOnly: true),
             SpecKey(Train.steps),
             SpecKey(Train.lr),
             SpecKey(Train.batch),

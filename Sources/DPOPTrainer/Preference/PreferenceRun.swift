@@ -15,6 +15,9 @@ public final class PreferenceRun {
     /// Reference log-probs of `pairs` (same order) computed earlier, e.g. read from a cache; when nil
     /// they are computed from the reference model.
     public var referenceScores: ReferenceScores?
+    /// Problems whose chosen answers the SFT reference learns instead of the training split's
+    /// (`sft.problems`); any whose prompt is an eval prompt is left out, so task accuracy is held out.
+    public var sftProblems: [PreferencePair]?
     /// Asked before every training step (SFT and preference); a signal number stops the run.
     public var stopRequested: () -> Int32? = { Interruption.requested }
     /// The pretrained model the SFT reference starts from (and whose tokenizer reads the pairs); nil for
@@ -56,10 +59,26 @@ public final class PreferenceRun {
         return (train, eval)
     }
 
-    /// Trains the SFT reference on prompt + chosen of the training split (from `start` when given,
-    /// else from GPT-2 initialisation); returns it.
+    /// The sequences the SFT stage learns: prompt + chosen of `sftProblems` minus eval prompts, else
+    /// of the training split.
+    public func sftSequences() throws -> [TrainingSequence] {
+        let (train, eval) = try split()
+        guard let sftProblems else { return train.map(\.chosen) }
+        let evalPrompts = Set(eval.map(\.pair.prompt))
+        let kept = sftProblems.filter { !evalPrompts.contains($0.prompt) }
+        log("sft: \(kept.count) fresh problems (\(sftProblems.count - kept.count) left out: their prompt is an eval prompt)")
+        let tokenizer = self.tokenizer
+        let sequences = kept.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer).chosen }
+        if let long = sequences.first(where: { $0.positions > config.model.contextLength }) {
+            throw DPOPError.usage("an SFT problem is \(long.tokens.count) tokens long, over the model's context of \(config.model.contextLength)")
+        }
+        return sequences
+    }
+
+    /// Trains the SFT reference on `sftSequences()` (from `start` when given, else from GPT-2
+    /// initialisation); returns it.
     public func trainReference() throws -> GPTModel {
-        let train = try split().train
+        let train = try sftSequences()
         // Scoring works with any arena, so the SFT batch sizes it; the arena itself grows only to
         // the batches actually run (min(batch, sequences)).
         let rows = max(1, min(config.sft.batch, train.count))
@@ -73,7 +92,7 @@ public final class PreferenceRun {
         let trainer = SFTTrainer(model: reference, config: config.sft)
         trainer.stopRequested = stopRequested
         let steps = config.sft.steps
-        try trainer.train(train.map(\.chosen)) { r in
+        try trainer.train(train) { r in
             if r.step == 0 || (r.step + 1) % max(1, steps / 10) == 0 || r.step + 1 == steps {
                 self.log(String(format: "sft step %d/%d  loss %.4f", r.step + 1, steps, r.loss))
             }

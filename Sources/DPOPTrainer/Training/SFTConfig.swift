@@ -9,6 +9,9 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     public var decay: LearningRateSchedule.Decay
     public var seed: UInt64
     public var adamw: AdamWConfig
+    /// Fresh built-in arith problems the reference learns from instead of the training split's chosen
+    /// answers (`sft.problems`); nil, and absent from the JSON, for the split.
+    public var problems: Int?
 
     /// The SFT stage's settings as a spec names them (`sft.*`), with their defaults and ranges.
     public enum Settings {
@@ -19,12 +22,14 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         public static let decay = Setting<LearningRateSchedule.Decay>("sft.decay", default: .cosine)
         /// Decoupled AdamW decay on matrices and embeddings.
         public static let weightDecay = Setting<Float>("sft.weight_decay", default: 0.1, .closed(0, 100))
+        /// Fresh arith problems for the SFT stage; its default is what `--sft-problems` shows, the spec has none.
+        public static let problems = Setting<Int>("sft.problems", default: 40000, .closed(1, 1e8))
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
                 lr: Float = Settings.lr.defaultValue, warmupSteps: Int = Settings.warmup.defaultValue,
                 decay: LearningRateSchedule.Decay = Settings.decay.defaultValue, seed: UInt64 = 0,
-                adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue)) {
+                adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue), problems: Int? = nil) {
         self.steps = steps
         self.batch = batch
         self.lr = lr
@@ -32,6 +37,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         self.decay = decay
         self.seed = seed
         self.adamw = adamw
+        self.problems = problems
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.
@@ -42,6 +48,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
             try Settings.lr.check(lr)
             try Settings.warmup.check(warmupSteps)
             try Settings.weightDecay.check(adamw.weightDecay)
+            if let problems { try Settings.problems.check(problems) }
         }
     }
 }
