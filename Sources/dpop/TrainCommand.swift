@@ -48,6 +48,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Evaluate every N steps (and at step 0 and the end).") var evalEvery = PreferenceTrainConfig.Settings.evalEvery.defaultValue
     @Option(help: "Eval pairs decoded for task/accuracy (at every eval step).")
     var taskEvalPairs = PreferenceTrainConfig.Settings.taskEvalPairs.defaultValue
+    @Option(help: "Tokens on each side of the first difference in the eval's displacement profile (0: off).")
+    var profileRadius = PreferenceTrainConfig.Settings.profileRadius.defaultValue
+    @Option(help: "Eval pairs (the first N) whose gradient entanglement is measured at every eval step (0: off; two backward passes per pair).")
+    var entanglementPairs = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
     @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
@@ -69,6 +73,8 @@ struct TrainCommand: ParsableCommand {
         PreferenceTrainConfig.Settings.batch.key: "batch", PreferenceTrainConfig.Settings.warmup.key: "warmup",
         PreferenceTrainConfig.Settings.weightDecay.key: "weight-decay", PreferenceTrainConfig.Settings.evalEvery.key: "eval-every",
         PreferenceTrainConfig.Settings.taskEvalPairs.key: "task-eval-pairs",
+        PreferenceTrainConfig.Settings.profileRadius.key: "profile-radius",
+        PreferenceTrainConfig.Settings.entanglementPairs.key: "entanglement-pairs",
         PreferenceRunConfig.Settings.evalFraction.key: "eval-fraction",
     ])
 
@@ -107,7 +113,8 @@ struct TrainCommand: ParsableCommand {
                            adamw: AdamWConfig(weightDecay: sftWeightDecay), problems: sftProblems),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
-                                         taskEvalPairs: taskEvalPairs),
+                                         taskEvalPairs: taskEvalPairs, profileRadius: profileRadius,
+                                         entanglementPairs: entanglementPairs),
             loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }
         return config

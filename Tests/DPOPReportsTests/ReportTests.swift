@@ -143,6 +143,24 @@ import DPOPTrainer
         #expect(ReportFigures.taskAccuracyCurves(without) == nil && ReportFigures.taskAccuracyAgainstDelta(without) == nil)
     }
 
+    @Test func displacementProfileFigureAveragesSeedsPerLossAndIsLeftOutWithoutProfiles() throws {
+        func cell(_ id: String, _ loss: String, seed: Int, chosen: [Double]) throws -> RunResult {
+            var m = Fixture.metricsJSON(dw: -1)
+            m["displacement/profile"] = ["offsets": [-1, 0, 1], "chosen": chosen, "rejected": chosen.map { $0 - 1 },
+                                         "counts": ["chosen": [3, 3, 3], "rejected": [3, 3, 3]]] as [String: Any]
+            let json: [String: Any] = ["step": 10, "train/loss": 0.4, "elapsed": 1.0, "eval": m, "buckets": [:] as [String: Any]]
+            let record = try JSONDecoder().decode(EvalRecord.self, from: JSONSerialization.data(withJSONObject: json))
+            return RunResult(id: id, experiment: "mem", status: .completed, values: ["loss": loss, "seed": "\(seed)"], history: [record])
+        }
+        let results = Fixture.results([try cell("a0", "dpo", seed: 0, chosen: [0, -1, -3]), try cell("a1", "dpo", seed: 1, chosen: [0, -3, -5]),
+                                       try cell("b0", "dpop", seed: 0, chosen: [0, 0.5, 1])])
+        let figure = try #require(ReportFigures.displacementProfile(results))
+        #expect(figure.id == "displacement-profile" && PlotTests.parse(figure.svg).ok)
+        #expect(ReportFigures.build(results).figures.contains { $0.id == "displacement-profile" })
+        let without = Fixture.results([Fixture.run("z", ["loss": "dpo", "seed": "0"], dw: -1)])
+        #expect(ReportFigures.displacementProfile(without) == nil)
+    }
+
     @Test func provenanceSummaryCountsCommitsAndDirtyRuns() throws {
         let results = try Fixture.withTrouble()
         let p = ProvenanceSummary(results)

@@ -94,5 +94,22 @@ import Testing
         let (one, two) = (try run(1), try run(2))
         #expect(one.count == 2)
         #expect(one == two)
+        // The displacement profile and the squeezing signals are in those records.
+        #expect(one.last!.eval.displacementProfile != nil && one.last!.eval.squeezeEntropy != nil)
+    }
+
+    /// Gradient entanglement runs backward passes inside the eval: its cosines, too, must not depend on the workers.
+    @Test func entanglementCosinesAreTheSameWithOneOrTwoWorkers() throws {
+        let pairs = try PreferenceTrainingTests.pairs(32, mix: "step:0.5,resample:0.5")
+        var config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 2)
+        config.sft.steps = 4
+        config.train.taskEvalPairs = 0
+        config.train.entanglementPairs = 3
+        func run(_ workers: Int) throws -> [EvalRecord] {
+            try Self.withWorkers(workers) { try PreferenceRun(config: config, pairs: pairs).run() }.map { var r = $0; r.elapsed = 0; return r }
+        }
+        let (one, two) = (try run(1), try run(2))
+        #expect(one.allSatisfy { $0.entanglementCosines?.count == 3 })
+        #expect(one == two)
     }
 }

@@ -200,7 +200,9 @@ struct CellBuilder {
                                           decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? PreferenceTrainConfig.Settings.decay.defaultValue,
                                           evalEvery: int("train.eval_every"), seed: seed,
                                           adamw: AdamWConfig(weightDecay: Float(double("train.weight_decay"))),
-                                          taskEvalPairs: int("train.task_eval_pairs"))
+                                          taskEvalPairs: int("train.task_eval_pairs"),
+                                          profileRadius: int("train.profile_radius"),
+                                          entanglementPairs: int("train.entanglement_pairs"))
 
         // Loss.
         // The reader stored a checked loss or combination label, so it parses.

@@ -125,6 +125,8 @@ struct SpecKey: Sendable {
             SpecKey(Train.decay),
             SpecKey(Train.weightDecay),
             SpecKey(Train.taskEvalPairs),
+            SpecKey(Train.profileRadius),
+            SpecKey(Train.entanglementPairs),
             SpecKey(Loss.kind.key, .lossKind, .string(Loss.kind.defaultValue.rawValue), short: "loss"),
             SpecKey(Loss.beta, short: "beta"),
             SpecKey(Loss.lambda, short: "lambda"),

@@ -20,6 +20,7 @@ public enum ReportFigures {
         if let f = accuracyAgainstDelta(results) { figures.append(f) }
         if let f = taskAccuracyCurves(results) { figures.append(f) }
         if let f = taskAccuracyAgainstDelta(results) { figures.append(f) }
+        if let f = displacementProfile(results) { figures.append(f) }
         if figures.isEmpty { notes.append("No finished cells with eval records: nothing to plot yet.") }
         return (figures, notes)
     }
@@ -55,6 +56,43 @@ public enum ReportFigures {
             caption: "Share of eval problems whose greedy completion states the right final answer (\(metric.name)) at each eval step, "
                 + "one panel per edit-distance bucket. Line: mean over seeds (\(seedsText(completed))); band: ± 1 sample standard deviation (where n ≥ 2). "
                 + "Dashed: the reference model's accuracy (step 0, mean over the panel's cells); below it the preference stage cost task accuracy.",
+            svg: figure.svg())
+    }
+
+    /// Mean per-token Δ log-prob at offsets −K…K around the first difference (`displacement/profile`) at the
+    /// final eval: one colour per series (every varying axis but seed and bucket), chosen solid and rejected
+    /// dashed, each offset averaged over seeds; nil when no finished cell's records carry the profile.
+    static func displacementProfile(_ results: ExperimentResults) -> ReportFigure? {
+        let completed = results.runs.filter { $0.status == .completed && $0.history.last?.eval.displacementProfile != nil }
+        guard !completed.isEmpty else { return nil }
+        let series = SeriesKey.group(completed, axes: results.varyingAxes.filter { $0 != "seed" && $0 != "bucket" }, in: results)
+        var chart = Chart(title: "final eval", xTitle: "offset from the first differing token", yTitle: "mean Δ log-prob per token (nats)")
+        chart.referenceY = 0
+        for s in series {
+            let profiles = s.runs.compactMap { $0.history.last?.eval.displacementProfile }
+            guard let radius = profiles.map(\.radius).max() else { continue }
+            for (side, dashed) in [("y_w", false), ("y_l", true)] {
+                var line = Chart.Series(label: "\(s.label) \(side)", color: s.color)
+                line.dashed = dashed
+                for k in -radius...radius {
+                    let values = profiles.compactMap { p -> Double? in
+                        guard abs(k) <= p.radius else { return nil }
+                        return (dashed ? p.rejected : p.chosen)[k + p.radius]
+                    }
+                    if let summary = SampleSummary(values) { line.line.append((Double(k), summary.mean)) }
+                }
+                if !line.line.isEmpty { chart.series.append(line) }
+            }
+        }
+        guard !chart.series.isEmpty else { return nil }
+        let title = "Per-token likelihood displacement around the first difference"
+        let figure = Figure(title: title, panels: [chart],
+                            legend: legend(series) + [Figure.LegendEntry(label: "dashed: y_l (solid: y_w)", color: "#777777", mark: .dashed)])
+        return ReportFigure(
+            id: "displacement-profile", title: title,
+            caption: "Mean change of per-token log-prob (policy − reference) of the chosen (solid) and rejected (dashed) completion at each "
+                + "offset from the first token where they differ (displacement/profile), at the final eval over the eval pairs, "
+                + "mean over seeds (\(seedsText(completed))). Under DPO the tokens after the difference lose likelihood.",
             svg: figure.svg())
     }
 

@@ -48,6 +48,38 @@ public struct DisplacementProfile: Equatable, Sendable, Codable {
         self.rejectedCounts = rejectedCounts
     }
 
+    private enum CodingKeys: String, CodingKey { case offsets, chosen, rejected, counts }
+    private enum CountKeys: String, CodingKey { case chosen, rejected }
+
+    /// `{"offsets": [−K…K], "chosen": [...], "rejected": [...], "counts": {"chosen": [...], "rejected": [...]}}`,
+    /// null where no pair reaches an offset: the nested object `metrics.jsonl` carries.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offsets, forKey: .offsets)
+        try c.encode(chosen, forKey: .chosen)
+        try c.encode(rejected, forKey: .rejected)
+        var counts = c.nestedContainer(keyedBy: CountKeys.self, forKey: .counts)
+        try counts.encode(chosenCounts, forKey: .chosen)
+        try counts.encode(rejectedCounts, forKey: .rejected)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let offsets = try c.decode([Int].self, forKey: .offsets)
+        let counts = try c.nestedContainer(keyedBy: CountKeys.self, forKey: .counts)
+        radius = (offsets.count - 1) / 2
+        chosen = try c.decode([Double?].self, forKey: .chosen)
+        rejected = try c.decode([Double?].self, forKey: .rejected)
+        chosenCounts = try counts.decode([Int].self, forKey: .chosen)
+        rejectedCounts = try counts.decode([Int].self, forKey: .rejected)
+        let width = 2 * radius + 1
+        guard offsets == Array(-radius...max(-radius, radius)), offsets.count == width,
+              [chosen.count, rejected.count, chosenCounts.count, rejectedCounts.count].allSatisfy({ $0 == width }) else {
+            throw DecodingError.dataCorruptedError(forKey: .offsets, in: c,
+                                                   debugDescription: "a displacement profile needs offsets −K…K and one value and count per offset")
+        }
+    }
+
     /// One pair's inputs to the profile.
     public struct Tokens: Sendable {
         /// Index of the first completion token where chosen and rejected differ; nil when they are identical.

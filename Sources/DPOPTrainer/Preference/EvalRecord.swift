@@ -7,10 +7,23 @@ public struct EvalRecord: Codable, Equatable, Sendable {
     public var buckets: [String: PreferenceMetrics]
     /// Seconds since preference training started.
     public var elapsed: Double
+    /// Gradient-entanglement cosine of each sampled eval pair, in eval order (nil when none is sampled).
+    public var entanglementCosines: [Double]? = nil
+
+    public init(step: Int, trainLoss: Double?, eval: PreferenceMetrics, buckets: [String: PreferenceMetrics], elapsed: Double,
+                entanglementCosines: [Double]? = nil) {
+        self.step = step
+        self.trainLoss = trainLoss
+        self.eval = eval
+        self.buckets = buckets
+        self.elapsed = elapsed
+        self.entanglementCosines = entanglementCosines
+    }
 
     enum CodingKeys: String, CodingKey {
         case step
         case trainLoss = "train/loss"
         case eval, buckets, elapsed
+        case entanglementCosines = "entanglement/cosines"
     }
 }

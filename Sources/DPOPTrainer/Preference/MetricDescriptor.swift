@@ -84,6 +84,14 @@ public struct MetricDescriptor: Hashable, Sendable, CustomStringConvertible {
     public static let taskAccuracyDelta = Self("task/accuracy_delta", "Δ task acc.", better: .higher, .optional(\.taskAccuracyDelta))
     public static let taskAccuracyLow = Self("task/accuracy_ci_low", "task acc. CI low", better: .higher, .optional(\.taskAccuracyLow))
     public static let taskAccuracyHigh = Self("task/accuracy_ci_high", "task acc. CI high", better: .higher, .optional(\.taskAccuracyHigh))
+    /// Less squeezing is better: a rising argmax probability and a falling entropy are the squeezing effect.
+    public static let squeezeArgmaxProbability = Self("squeeze/argmax_prob", "argmax prob.", better: .lower,
+                                                      .optional(\.squeezeArgmaxProbability))
+    public static let squeezeEntropy = Self("squeeze/entropy", "entropy", unit: "nats", better: .higher, .optional(\.squeezeEntropy))
+    /// Less entangled gradients let the loss raise y_w while lowering y_l.
+    public static let entanglementCosine = Self("entanglement/cosine", "grad. cosine", better: .lower, .optional(\.entanglementCosine))
+    public static let entanglementCosineSD = Self("entanglement/cosine_sd", "grad. cosine sd", better: .lower,
+                                                  .optional(\.entanglementCosineSD))
     /// Mean training loss since the previous record (`EvalRecord.trainLoss`).
     public static let trainLoss = Self("train/loss", "train loss", better: .lower, nil)
 
@@ -92,6 +100,7 @@ public struct MetricDescriptor: Hashable, Sendable, CustomStringConvertible {
         loss, rewardsChosen, rewardsRejected, rewardsMargins, rewardsAccuracies, logpsChosen, logpsRejected,
         logpsChosenDelta, logpsRejectedDelta, logpsChosenDecreased, logpsChosenDeltaPrefix, logpsChosenDeltaDiffering,
         logpsChosenDeltaSuffix, taskAccuracy, taskAccuracyDelta, taskAccuracyLow, taskAccuracyHigh,
+        squeezeArgmaxProbability, squeezeEntropy, entanglementCosine, entanglementCosineSD,
     ]
 
     /// Every metric an eval record carries: the eval metrics, then `train/loss`.

@@ -12,18 +12,27 @@ public struct PreferenceEvaluator {
     public let taskPairs: Int
     /// The model's tokenizer: decodes greedy completions for `answerCheck`.
     public let tokenizer: any Tokenizer
-    /// Told how long each evaluation's greedy decoding took.
+    /// K of the displacement profile (0: none). It needs both completions' reference per-token log-probs
+    /// on the pairs (`SequenceScorer.attachReference(..., keepTokens: true)`); pairs without them are left out.
+    public let profileRadius: Int
+    /// The first this many pairs get their gradient entanglement measured (0: none).
+    public let entanglementPairs: Int
+    /// Told how long each evaluation's greedy decoding and gradient entanglement took.
     public var log: (String) -> Void = { _ in }
 
     public init(pairs: [PreparedPair], loss: PreferenceLossConfig, bucketNames: [String],
                 answerCheck: ((PreferencePair, String) -> Bool?)?, taskPairs: Int = 64,
-                tokenizer: any Tokenizer = ByteTokenizer()) {
+                tokenizer: any Tokenizer = ByteTokenizer(),
+                profileRadius: Int = PreferenceTrainConfig.Settings.profileRadius.defaultValue,
+                entanglementPairs: Int = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue) {
         self.pairs = pairs
         self.loss = loss
         self.bucketNames = bucketNames
         self.answerCheck = answerCheck
         self.taskPairs = taskPairs
         self.tokenizer = tokenizer
+        self.profileRadius = profileRadius
+        self.entanglementPairs = entanglementPairs
     }
 
     /// Metrics of `policy`; greedy decoding for `task/accuracy` (with its 95% Wilson interval) only
@@ -32,8 +41,27 @@ public struct PreferenceEvaluator {
     public func evaluate(_ policy: GPTModel, step: Int, trainLoss: Double?, elapsed: Double, withTask: Bool,
                          progress: Double = 0, reference: EvalRecord? = nil) -> EvalRecord {
         let loss = self.loss.scheduled(progress: progress)
-        let chosen = SequenceScorer.score(policy, pairs.map(\.chosen), keepTokens: true)
-        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails)
+        // The squeezing signals read the logits of the chosen rows' forward, so they cost no extra forward.
+        let chosenRows = pairs.map(\.chosen)
+        var squeeze = [SqueezeStatistics](repeating: SqueezeStatistics(argmaxProbability: 0, entropy: 0), count: pairs.count)
+        let chosen = SequenceScorer.score(policy, chosenRows, keepTokens: true) { i, row, T in
+            squeeze[i] = SqueezeStatistics(policy, row: row, T: T, sequence: chosenRows[i])
+        }
+        let profiled = profileRadius > 0
+        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails || profiled)
+        // Gradient entanglement on a fixed sample, the first pairs (the eval split's order is fixed by its seed).
+        var cosines: [Double?] = Array(repeating: nil, count: pairs.count)
+        var sampled: [Double]?
+        if entanglementPairs > 0 {
+            let sample = Array(pairs.prefix(entanglementPairs))
+            let started = DispatchTime.now().uptimeNanoseconds
+            let values = GradientEntanglement.cosines(policy, sample)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            for (i, c) in values.enumerated() { cosines[i] = c }
+            sampled = values
+            log(String(format: "entanglement eval step %d: %d pairs (two backward passes each) in %.2f s (%.1f ms each)",
+                       step, sample.count, seconds, 1000 * seconds / Double(max(1, sample.count))))
+        }
         // LD-DPO: the policy's tail log-probs, for the loss and rewards (the logps/* metrics stay unweighted).
         let shared = pairs.map(\.sharedLength)
         let tails = loss.weighsTails
@@ -73,6 +101,28 @@ public struct PreferenceEvaluator {
                 m.taskAccuracyHigh = interval.high
                 m.taskAccuracyDelta = accuracy - (reference?.taskAccuracy ?? accuracy)
             }
+            if let s = SqueezeStatistics.mean(indices.map { squeeze[$0] }) {
+                m.squeezeArgmaxProbability = s.argmaxProbability
+                m.squeezeEntropy = s.entropy
+            }
+            let entangled = indices.compactMap { cosines[$0] }
+            if !entangled.isEmpty {
+                let mean = entangled.reduce(0, +) / Double(entangled.count)
+                m.entanglementCosine = mean
+                // Population sd: the sample is the whole set these pairs' cosines describe.
+                m.entanglementCosineSD = (entangled.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(entangled.count)).squareRoot()
+            }
+            if profiled {
+                let members = indices.filter {
+                    pairs[$0].referenceChosenTokens.count == chosen.tokens[$0].count
+                        && pairs[$0].referenceRejectedTokens.count == rejected.tokens[$0].count
+                }
+                m.displacementProfile = DisplacementProfile(radius: profileRadius, pairs: members.map { i in
+                    DisplacementProfile.Tokens(firstDifference: pairs[i].alignment.firstDifference,
+                                               policyChosen: chosen.tokens[i], referenceChosen: pairs[i].referenceChosenTokens,
+                                               policyRejected: rejected.tokens[i], referenceRejected: pairs[i].referenceRejectedTokens)
+                })
+            }
             return m
         }
         var buckets: [String: PreferenceMetrics] = [:]
@@ -81,6 +131,6 @@ public struct PreferenceEvaluator {
             if !members.isEmpty { buckets[name] = metrics(members, reference: reference?.buckets[name]) }
         }
         return EvalRecord(step: step, trainLoss: trainLoss, eval: metrics(Array(pairs.indices), reference: reference?.eval),
-                          buckets: buckets, elapsed: elapsed)
+                          buckets: buckets, elapsed: elapsed, entanglementCosines: sampled)
     }
 }

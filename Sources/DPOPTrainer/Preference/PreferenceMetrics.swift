@@ -27,6 +27,16 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
     /// 95% Wilson interval of `taskAccuracy` over the problems decoded.
     public var taskAccuracyLow: Double?
     public var taskAccuracyHigh: Double?
+    /// Squeezing (`SqueezeStatistics`): mean over pairs of the policy's mean largest next-token probability
+    /// and mean next-token entropy at the chosen completion's positions (nil in records written before them).
+    public var squeezeArgmaxProbability: Double? = nil
+    public var squeezeEntropy: Double? = nil
+    /// Mean and standard deviation of the gradient-entanglement cosines (`GradientEntanglement`) of the
+    /// sampled pairs among these; nil when none was sampled.
+    public var entanglementCosine: Double? = nil
+    public var entanglementCosineSD: Double? = nil
+    /// Mean Δ log-prob per token around the first difference (`DisplacementProfile`); nil when off.
+    public var displacementProfile: DisplacementProfile? = nil
 
     /// Metric names in report order (`MetricDescriptor.eval`).
     public static var names: [String] { MetricDescriptor.eval.map(\.name) }
@@ -39,6 +49,8 @@ public struct PreferenceMetrics: Codable, Equatable, Sendable {
 
     /// The JSON key of `n`, the number of pairs.
     static let countKey = "n"
+    /// The JSON key of the displacement profile's nested object.
+    public static let profileKey = "displacement/profile"
 
     /// Every metric 0 (task accuracy unmeasured) over `n` pairs.
     static func zero(n: Int) -> PreferenceMetrics {
@@ -122,6 +134,7 @@ extension PreferenceMetrics {
             case nil: break
             }
         }
+        try c.encodeIfPresent(displacementProfile, forKey: MetricKey(Self.profileKey))
     }
 
     public init(from decoder: Decoder) throws {
@@ -134,5 +147,6 @@ extension PreferenceMetrics {
             case nil: break
             }
         }
+        displacementProfile = try c.decodeIfPresent(DisplacementProfile.self, forKey: MetricKey(Self.profileKey))
     }
 }

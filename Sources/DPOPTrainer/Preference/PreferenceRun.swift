@@ -129,10 +129,12 @@ public final class PreferenceRun {
                     list[k].referenceChosen = scores.chosen[i]
                     list[k].referenceRejected = scores.rejected[i]
                     list[k].referenceChosenTokens = scores.chosenTokens[i]
+                    if let rejected = scores.rejectedTokens { list[k].referenceRejectedTokens = rejected[i] }
                 }
             }
             attach(&train)
             attach(&eval)
+            if scores.rejectedTokens == nil { SequenceScorer.attachReferenceRejectedTokens(reference, to: &eval) }
         } else {
             SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
             SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
@@ -160,7 +162,8 @@ public final class PreferenceRun {
                                   maxSequence: config.model.contextLength)
         policy.copyParameters(from: reference)
         var evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
-                                            answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer)
+                                            answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer,
+                                            profileRadius: config.train.profileRadius, entanglementPairs: config.train.entanglementPairs)
         evaluator.log = log
         var metricsFile: FileWrite.Appender?
         if let outDirectory {
@@ -205,19 +208,22 @@ public struct ReferenceScores: Codable, Equatable, Sendable {
     public var rejected: [Double]
     /// Per-token log-probs of each chosen completion (its tokens and end-of-text).
     public var chosenTokens: [[Float]]
+    /// The same for each rejected completion (the displacement profile's); nil in caches written before it.
+    public var rejectedTokens: [[Float]]?
 
-    public init(chosen: [Double], rejected: [Double], chosenTokens: [[Float]]) {
+    public init(chosen: [Double], rejected: [Double], chosenTokens: [[Float]], rejectedTokens: [[Float]]? = nil) {
         self.chosen = chosen
         self.rejected = rejected
         self.chosenTokens = chosenTokens
+        self.rejectedTokens = rejectedTokens
     }
 
     /// Scores every pair with `reference`, tokenized by its `tokenizer`.
     public static func compute(reference: GPTModel, pairs: [PreferencePair], tokenizer: any Tokenizer = ByteTokenizer()) -> ReferenceScores {
         let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
         let c = SequenceScorer.score(reference, prepared.map(\.chosen), keepTokens: true)
-        let r = SequenceScorer.score(reference, prepared.map(\.rejected))
-        return ReferenceScores(chosen: c.sums, rejected: r.sums, chosenTokens: c.tokens)
+        let r = SequenceScorer.score(reference, prepared.map(\.rejected), keepTokens: true)
+        return ReferenceScores(chosen: c.sums, rejected: r.sums, chosenTokens: c.tokens, rejectedTokens: r.tokens)
     }
 }
 

@@ -11,6 +11,10 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     public var adamw: AdamWConfig
     /// Eval pairs decoded for `task/accuracy` at every eval step (the first this many with a checkable answer).
     public var taskEvalPairs: Int
+    /// Tokens on each side of the first difference in the eval's displacement profile (0: no profile).
+    public var profileRadius: Int
+    /// Eval pairs (the first this many) whose gradient entanglement is measured at every eval step (0: none).
+    public var entanglementPairs: Int
 
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.
     public enum Settings {
@@ -24,6 +28,10 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         /// to the loss alone.
         public static let weightDecay = Setting<Float>("train.weight_decay", default: 0, .closed(0, 100))
         public static let taskEvalPairs = Setting<Int>("train.task_eval_pairs", default: 64, .closed(0, 1e9))
+        /// K of the per-token displacement profile (offsets −K…K around the first difference); 0 turns it off.
+        public static let profileRadius = Setting<Int>("train.profile_radius", default: DisplacementProfile.defaultRadius, .closed(0, 4096))
+        /// Off by default: two backward passes per pair at every eval step is a cost worth choosing.
+        public static let entanglementPairs = Setting<Int>("train.entanglement_pairs", default: 0, .closed(0, 1e9))
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
@@ -31,7 +39,9 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                 decay: LearningRateSchedule.Decay = Settings.decay.defaultValue,
                 evalEvery: Int = Settings.evalEvery.defaultValue, seed: UInt64 = 0,
                 adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue),
-                taskEvalPairs: Int = Settings.taskEvalPairs.defaultValue) {
+                taskEvalPairs: Int = Settings.taskEvalPairs.defaultValue,
+                profileRadius: Int = Settings.profileRadius.defaultValue,
+                entanglementPairs: Int = Settings.entanglementPairs.defaultValue) {
         self.steps = steps
         self.batch = batch
         self.lr = lr
@@ -41,6 +51,42 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         self.seed = seed
         self.adamw = adamw
         self.taskEvalPairs = taskEvalPairs
+        self.profileRadius = profileRadius
+        self.entanglementPairs = entanglementPairs
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs
+    }
+
+    /// Encodes every field, except that the diagnostics added later (`profileRadius`, `entanglementPairs`)
+    /// are left out at their defaults, so configurations written before them, and the cell ids hashed
+    /// from them, stay the same.
+    public func encode(to encoder: Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(lr, forKey: .lr)
+        try c.encode(warmupSteps, forKey: .warmupSteps)
+        try c.encode(decay, forKey: .decay)
+        try c.encode(evalEvery, forKey: .evalEvery)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(adamw, forKey: .adamw)
+        try c.encode(taskEvalPairs, forKey: .taskEvalPairs)
+        if profileRadius != Settings.profileRadius.defaultValue { try c.encode(profileRadius, forKey: .profileRadius) }
+        if entanglementPairs != Settings.entanglementPairs.defaultValue { try c.encode(entanglementPairs, forKey: .entanglementPairs) }
+    }
+
+    /// Decodes a configuration; the diagnostics' settings may be missing and then take their defaults.
+    public init(from decoder: Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(steps: try c.decode(Int.self, forKey: .steps), batch: try c.decode(Int.self, forKey: .batch),
+                  lr: try c.decode(Float.self, forKey: .lr), warmupSteps: try c.decode(Int.self, forKey: .warmupSteps),
+                  decay: try c.decode(LearningRateSchedule.Decay.self, forKey: .decay),
+                  evalEvery: try c.decode(Int.self, forKey: .evalEvery), seed: try c.decode(UInt64.self, forKey: .seed),
+                  adamw: try c.decode(AdamWConfig.self, forKey: .adamw), taskEvalPairs: try c.decode(Int.self, forKey: .taskEvalPairs),
+                  profileRadius: try c.decodeIfPresent(Int.self, forKey: .profileRadius) ?? Settings.profileRadius.defaultValue,
+                  entanglementPairs: try c.decodeIfPresent(Int.self, forKey: .entanglementPairs) ?? Settings.entanglementPairs.defaultValue)
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.
@@ -53,6 +99,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
             try Settings.warmup.check(warmupSteps)
             try Settings.weightDecay.check(adamw.weightDecay)
             try Settings.taskEvalPairs.check(taskEvalPairs)
+            try Settings.profileRadius.check(profileRadius)
+            try Settings.entanglementPairs.check(entanglementPairs)
         }
     }
 }

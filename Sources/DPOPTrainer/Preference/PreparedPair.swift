@@ -16,6 +16,8 @@ public struct PreparedPair: Sendable {
     public var referenceRejected: Double = 0
     /// Reference model's per-token log-probs of the chosen completion (for the Δw split).
     public var referenceChosenTokens: [Float] = []
+    /// The same for the rejected completion (for the displacement profile; eval pairs only).
+    public var referenceRejectedTokens: [Float] = []
     /// Reference log-probs of each completion's tokens beyond `sharedLength` (LD-DPO's tail; filled only
     /// for losses that weigh it, 0 otherwise and always 0 for the shorter completion).
     public var referenceChosenTail: Double = 0

@@ -2,8 +2,11 @@
 /// scores do not depend on the batch size or on its neighbours, so the cut is free.
 public enum SequenceScorer {
     /// Summed masked log-prob of every sequence and, when `keepTokens`, the per-token log-probs of
-    /// its scored targets (in order).
-    public static func score(_ model: GPTModel, _ sequences: [TrainingSequence], keepTokens: Bool = false)
+    /// its scored targets (in order). `visit(i, b, T)` is called for sequence i right after the forward
+    /// that ran it as row b of a (B, T) batch, while the model's outputs of that forward are readable
+    /// (`SqueezeStatistics` reads its logits there, so the eval needs no second forward).
+    public static func score(_ model: GPTModel, _ sequences: [TrainingSequence], keepTokens: Bool = false,
+                             visit: ((_ index: Int, _ row: Int, _ T: Int) -> Void)? = nil)
         -> (sums: [Double], tokens: [[Float]]) {
         var sums: [Double] = []
         var tokens: [[Float]] = []
@@ -23,6 +26,7 @@ public enum SequenceScorer {
                     let row = model.tokenLogProbs + b * T
                     tokens.append((s.firstTarget - 1..<s.positions).map { row[$0] })
                 }
+                visit?(start + b, b, T)
             }
             start += slice.count
         }
@@ -45,14 +49,24 @@ public enum SequenceScorer {
         }
     }
 
-    /// Fills every pair's reference log-probs (and the chosen per-token ones when `keepTokens`).
+    /// Fills every pair's reference log-probs (and both completions' per-token ones when `keepTokens`).
     public static func attachReference(_ model: GPTModel, to pairs: inout [PreparedPair], keepTokens: Bool) {
         let chosen = score(model, pairs.map(\.chosen), keepTokens: keepTokens)
-        let rejected = score(model, pairs.map(\.rejected))
+        let rejected = score(model, pairs.map(\.rejected), keepTokens: keepTokens)
         for i in pairs.indices {
             pairs[i].referenceChosen = chosen.sums[i]
             pairs[i].referenceRejected = rejected.sums[i]
-            if keepTokens { pairs[i].referenceChosenTokens = chosen.tokens[i] }
+            if keepTokens {
+                pairs[i].referenceChosenTokens = chosen.tokens[i]
+                pairs[i].referenceRejectedTokens = rejected.tokens[i]
+            }
         }
+    }
+
+    /// Fills only the rejected completions' reference per-token log-probs (a reference cache written
+    /// before they were kept has the chosen ones alone).
+    public static func attachReferenceRejectedTokens(_ model: GPTModel, to pairs: inout [PreparedPair]) {
+        let rejected = score(model, pairs.map(\.rejected), keepTokens: true)
+        for i in pairs.indices { pairs[i].referenceRejectedTokens = rejected.tokens[i] }
     }
 }
