@@ -10,7 +10,7 @@ struct DPOP: ParsableCommand {
             RunCommand.self, PlanCommand.self, StatusCommand.self, ValidateCommand.self,
             SFTCommand.self, TrainCommand.self, ScoreCommand.self, LogProbsCommand.self, TokenizeCommand.self,
             BenchCommand.self, DataCommand.self,
-            TableCommand.self, CompareCommand.self, ReportCommand.self, ExportCommand.self,
+            TableCommand.self, CompareCommand.self, PredictorsCommand.self, ReportCommand.self, ExportCommand.self,
         ]
     )
 }

@@ -52,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     var profileRadius = PreferenceTrainConfig.Settings.profileRadius.defaultValue
     @Option(help: "Eval pairs (the first N) whose gradient entanglement is measured at every eval step (0: off; two backward passes per pair).")
     var entanglementPairs = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue
+    @Flag(help: "Write pairs.jsonl into --out: every pair's edit distances, CHES under the reference, and Δw, Δl at the end.")
+    var pairRecords = false
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
     @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
@@ -114,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs, profileRadius: profileRadius,
-                                         entanglementPairs: entanglementPairs),
+                                         entanglementPairs: entanglementPairs, pairRecords: pairRecords),
             loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }
         return config
@@ -123,6 +125,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard (data == nil) != (task == nil) else { throw ValidationError("give exactly one of --data FILE and --task arith") }
         if let task, task != "arith" { throw ValidationError("unknown --task '\(task)'; the built-in task is arith") }
+        if pairRecords && out == nil { throw ValidationError("--pair-records writes pairs.jsonl into the run's folder; give --out DIR") }
         if sftProblems != nil && task == nil { throw ValidationError("--sft-problems needs --task arith (it generates the problems); a --data file's chosen answers are the SFT data") }
         if sftSteps == 0 && model.checkpoint == nil && reference == nil {
             throw ValidationError("--sft-steps 0 needs --model DIR (the pretrained model is then the reference)")
@@ -186,6 +189,6 @@ struct TrainCommand: ParsableCommand {
                                   outputs: noCheckpoints ? [.summary] : [.summary, .checkpoints], reference: referenceModel)
         line.finish()
         print(MetricsFormatter.table(first: records.first!, last: records.last!))
-        if let out { print("wrote \(out)/metrics.jsonl, \(out)/summary.json" + (noCheckpoints ? "" : ", \(out)/policy/, \(out)/reference/")) }
+        if let out { print("wrote \(out)/metrics.jsonl, \(out)/summary.json" + (pairRecords ? ", \(out)/pairs.jsonl" : "") + (noCheckpoints ? "" : ", \(out)/policy/, \(out)/reference/")) }
     }
 }

@@ -202,7 +202,8 @@ struct CellBuilder {
                                           adamw: AdamWConfig(weightDecay: Float(double("train.weight_decay"))),
                                           taskEvalPairs: int("train.task_eval_pairs"),
                                           profileRadius: int("train.profile_radius"),
-                                          entanglementPairs: int("train.entanglement_pairs"))
+                                          entanglementPairs: int("train.entanglement_pairs"),
+                                          pairRecords: value(key("train.pair_records"))?.value.boolValue ?? false)
 
         // Loss.
         // The reader stored a checked loss or combination label, so it parses.

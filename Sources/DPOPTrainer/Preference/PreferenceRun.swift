@@ -184,6 +184,13 @@ public final class PreferenceRun {
             self.onEval(record)
         }, onStep: onStep)
         try metricsFile?.close()
+        if let outDirectory, config.train.pairRecords {
+            let started = Date()
+            let rows = PairRecord.make(split: "train", pairs: train, reference: reference, policy: policy)
+                + PairRecord.make(split: "eval", pairs: eval, reference: reference, policy: policy)
+            try PairRecord.write(rows, to: outDirectory.appendingPathComponent("pairs.jsonl"))
+            log(String(format: "pairs.jsonl: %d pair records (CHES and final log-probs) in %.1f s", rows.count, Date().timeIntervalSince(started)))
+        }
 
         if let outDirectory, outputs.contains(.summary) {
             let summary = RunSummary(config: config, trainPairs: train.count, evalPairs: eval.count,
