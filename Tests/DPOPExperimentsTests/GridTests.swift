@@ -123,8 +123,10 @@ import Testing
           bucket: [low, hihg]
         """)
         #expect(d.map { "\($0.line):\($0.column) \($0.message)" } == ["6:17 bucket 'hihg' is not defined in data.buckets"])
-        #expect(d.first?.hint == "did you mean 'high'?")
+        #expect(d.first?.hint == "did you mean 'high'? (or `all` for every pair)")
         #expect(located("name: x\ngrid: {bucket: [low]}\n") == ["2:17 bucket 'low' is not defined in data.buckets"])
+        // `all` is every pair (the mixed set) unless a bucket takes the name.
+        #expect(SpecFixtures.diagnostics("name: x\ndata: {task: arith, buckets: {low: [1, 3]}}\ngrid: {bucket: [low, all]}\n").isEmpty)
     }
 
     @Test func zipListsOfUnequalLength() {

@@ -67,3 +67,22 @@ import Testing
         }
     }
 }
+
+/// The bucket axis value `all`: every pair, per-bucket metrics kept.
+@Suite struct AllPairsBucketTests {
+    @Test func allTrainsOnEveryPairAndKeepsTheBucketMetrics() throws {
+        let pairs = try PreferenceTrainingTests.pairs(40, mix: "step:0.5,resample:0.5")
+        var config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 2)
+        config.trainBucket = "all"
+        let run = PreferenceRun(config: config, pairs: pairs)
+        let last = try run.run().last!
+        let (_, eval) = try run.split()
+        #expect(last.eval.n == eval.count)
+        #expect(Set(last.buckets.keys) == ["low", "high"])
+        config.trainBucket = "low"
+        let low = try PreferenceRun(config: config, pairs: pairs).run().last!
+        #expect(low.eval.n == eval.filter { $0.bucket == "low" }.count && low.eval.n < eval.count)
+        config.trainBucket = "lwo"
+        #expect(throws: DPOPError.self) { _ = try PreferenceRun(config: config, pairs: pairs).run() }
+    }
+}

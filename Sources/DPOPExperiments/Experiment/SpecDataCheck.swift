@@ -66,7 +66,8 @@ struct SpecDataCheck {
                           hint: eval.isEmpty ? "raise data.eval_fraction, or use more pairs" : "lower data.eval_fraction")
                 continue
             }
-            guard let name = c.bucket, let buckets = try? EditDistanceBuckets(parsing: c.data.buckets) else { continue }
+            guard let name = c.bucket, let buckets = try? EditDistanceBuckets(parsing: c.data.buckets),
+                  buckets.buckets.contains(where: { $0.name == name }) else { continue }
             func inBucket(_ p: PreferencePair) -> Bool {
                 guard let (d, normalised) = data.distances[p] else { return false }
                 return buckets.bucket(for: d, normalised: normalised) == name

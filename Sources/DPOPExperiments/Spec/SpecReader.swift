@@ -438,10 +438,10 @@ struct SpecReader {
         let defined = doc.buckets.map(\.name)
         for axis in doc.factors.flatMap(\.axes) where axis.key.path == SpecKey.bucket.path {
             for v in axis.values {
-                guard let name = v.value.stringValue, !defined.contains(name) else { continue }
+                guard let name = v.value.stringValue, !defined.contains(name), name != PreferenceRunConfig.allPairsBucket else { continue }
                 let hint = defined.isEmpty
                     ? "define buckets under data, e.g. buckets: {low: [0, 3], high: [4, .inf]}"
-                    : Suggestion.hintOrList(for: name, among: defined, what: "data.buckets defines")
+                    : Suggestion.hintOrList(for: name, among: defined, what: "data.buckets defines") + " (or `all` for every pair)"
                 log.error("bucket '\(name)' is not defined in data.buckets", at: v.position ?? doc.rootPosition, hint: hint)
             }
         }

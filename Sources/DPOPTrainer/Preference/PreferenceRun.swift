@@ -145,7 +145,9 @@ public final class PreferenceRun {
         }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? []
-        if let only = config.trainBucket {
+        // `all` (unless data.buckets defines a bucket of that name) trains on every pair and keeps the
+        // per-bucket metrics: the mixed set beside the buckets of one grid axis.
+        if let only = config.trainBucket, !(only == PreferenceRunConfig.allPairsBucket && !bucketNames.contains(only)) {
             guard bucketNames.contains(only) else {
                 throw DPOPError.usage("train bucket '\(only)' is not among the defined buckets \(bucketNames)")
             }

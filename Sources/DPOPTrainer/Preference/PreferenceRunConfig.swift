@@ -9,8 +9,10 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     public var splitSeed: UInt64 = 0
     /// Bucket definitions as `NAME=LO..HI` strings (see `EditDistanceBuckets`).
     public var buckets: [String] = []
-    /// Train (and evaluate) only on this bucket; nil for all pairs.
+    /// Train (and evaluate) only on this bucket; nil, or `allPairsBucket` when no bucket has that name, for all pairs.
     public var trainBucket: String?
+    /// The bucket name that means every pair (the mixed set), unless a bucket is called so.
+    public static let allPairsBucket = "all"
 
     /// The run's own settings as a spec names them.
     public enum Settings {
