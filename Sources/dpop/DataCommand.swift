@@ -57,7 +57,12 @@ struct DataCommand: ParsableCommand {
     /// `dpop data stats FILE`.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts, completion lengths, edit distances, bucket sizes and corruption modes of a pairs file."
+            abstract: "Counts, completion lengths, edit distances, bucket sizes and corruption modes of a pairs file.",
+            discussion: """
+            With --model DIR the pairs are counted in that model's tokens and scored under it: the distribution of \
+            each pair's CHES and length-normalised CHES (count, mean, sd, min, 5/25/50/75/95 % quantiles, max, \
+            histogram) and their Spearman correlation with edit distance (--no-ches skips the forward passes).
+            """
         )
 
         @Argument(help: "JSONL preference pairs.") var file: String
@@ -68,6 +73,7 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Count tokens of this model folder's tokenizer (default: bytes); its n_positions is the context unless --context.")
         var model: String?
         @Option(help: "Width of the longest histogram bar.") var barWidth: Int = 40
+        @Flag(help: "With --model: count its tokens only, without scoring CHES.") var noChes = false
 
         func run() throws {
             let definitions = buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: buckets)
@@ -75,6 +81,10 @@ struct DataCommand: ParsableCommand {
             let tokenizer = folder?.tokenizer ?? ByteTokenizer()
             let pairs = try PairsLoader.load(path: file, maxContext: context ?? folder?.config.contextLength, tokenizer: tokenizer)
             print(PairsStatistics(pairs: pairs, buckets: definitions, tokenizer: tokenizer).report(barWidth: barWidth), terminator: "")
+            if let folder, !noChes, !pairs.isEmpty {
+                let model = try folder.load(maxBatch: ScoreCommand.batch)
+                print(CHESDistribution(model: model, pairs: pairs, tokenizer: tokenizer).report(barWidth: barWidth), terminator: "")
+            }
         }
     }
 }

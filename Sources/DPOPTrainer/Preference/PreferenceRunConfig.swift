@@ -11,6 +11,11 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     public var buckets: [String] = []
     /// Train (and evaluate) only on this bucket; nil for all pairs.
     public var trainBucket: String?
+    /// The statistic `buckets` are defined on (see `StatisticBuckets`); nil (and not encoded, so configs
+    /// and cell ids from before it stay byte-identical) for edit-distance buckets in `EditDistanceBuckets` syntax.
+    public var bucketBy: PairStatistic?
+    /// Whether `buckets` are quantiles of the training split's `bucketBy` values; nil (not encoded) for absolute.
+    public var quantileBuckets: Bool?
 
     /// The run's own settings as a spec names them.
     public enum Settings {
@@ -18,7 +23,8 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     }
 
     public init(model: GPTConfig, sft: SFTConfig, train: PreferenceTrainConfig, loss: PreferenceLossConfig,
-                evalFraction: Double = Settings.evalFraction.defaultValue, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil) {
+                evalFraction: Double = Settings.evalFraction.defaultValue, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil,
+                bucketBy: PairStatistic? = nil, quantileBuckets: Bool? = nil) {
         self.model = model
         self.sft = sft
         self.train = train
@@ -27,6 +33,21 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         self.splitSeed = splitSeed
         self.buckets = buckets
         self.trainBucket = trainBucket
+        self.bucketBy = bucketBy
+        self.quantileBuckets = quantileBuckets
+    }
+
+    /// `buckets` as `StatisticBuckets` when `bucketBy` or `quantileBuckets` is set; nil for edit-distance
+    /// buckets in `EditDistanceBuckets` syntax (the edit distance is then assigned as pairs are tokenized).
+    public func statisticBuckets() throws -> StatisticBuckets? {
+        guard bucketBy != nil || quantileBuckets == true else { return nil }
+        return try StatisticBuckets(parsing: buckets, statistic: bucketBy ?? .editDistance, quantile: quantileBuckets ?? false)
+    }
+
+    /// `buckets` as `EditDistanceBuckets` when they are in that syntax (no `bucketBy`, not quantiles) and any are given.
+    public func editDistanceBuckets() throws -> EditDistanceBuckets? {
+        guard bucketBy == nil, quantileBuckets != true, !buckets.isEmpty else { return nil }
+        return try EditDistanceBuckets(parsing: buckets)
     }
 
     /// Rows a model must hold to serve as the reference of this run: an SFT batch, or a preference batch
@@ -42,6 +63,14 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         try train.validate()
         try loss.validate()
         try DPOPError.checkingSettings { () throws(SettingError) in try Settings.evalFraction.check(evalFraction) }
+        do {
+            _ = try statisticBuckets()
+            _ = try editDistanceBuckets()
+        } catch let error as DPOPError {
+            throw error
+        } catch {
+            throw DPOPError.invalidConfiguration("\(error)")
+        }
         try MemoryPlan.run(self, pairs: pairs).check()
     }
 }
