@@ -30,5 +30,17 @@ struct ScoreCHESCommandTests {
         // Without --ches the fields are absent.
         let plain = try TokenizeCommandTests.dpop(["score", "--model", model, "--data", file.path, "--json"])
         #expect(try PretrainedCommandTests.scores(plain.out).allSatisfy { $0["ches"] == nil })
+
+        // `dpop data stats --model` shows their distribution; its extremes are the fixture's.
+        let stats = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--model", model])
+        #expect(stats.status == 0, "\(stats.err)")
+        #expect(stats.out.contains("CHES under the model (5 pairs"), "\(stats.out)")
+        let values = pairs.map { $0["ches"] as! Double }
+        let line = try #require(stats.out.split(separator: "\n").first { $0.hasPrefix("ches: ") })
+        #expect(line.contains("count 5 ") && line.contains("min \(String(format: "%.4g", values.min()!)) ")
+                && line.hasSuffix("max \(String(format: "%.4g", values.max()!))"), "\(line)")
+        #expect(stats.out.contains("Spearman ρ(edit distance, ches) "))
+        let skipped = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--model", model, "--no-ches"])
+        #expect(skipped.status == 0 && !skipped.out.contains("CHES"))
     }
 }

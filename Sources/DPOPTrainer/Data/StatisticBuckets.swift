@@ -175,6 +175,23 @@ public struct StatisticBuckets: Equatable, Sendable, CustomStringConvertible {
     /// The buckets in `parse` syntax, comma-separated.
     public var description: String { buckets.map(\.description).joined(separator: ",") }
 
+    /// How many of `values` each bucket holds (quantiles cut on `values` themselves), as `dpop data stats`
+    /// prints it: one line per bucket with its definition and value range, then the values in none.
+    public func sizeReport(values: [Double]) throws -> String {
+        let resolved = try resolve(training: values)
+        var counts = [Int](repeating: 0, count: buckets.count)
+        var none = 0
+        for v in values {
+            if let i = resolved.ranges.firstIndex(where: { $0.contains(v) }) { counts[i] += 1 } else { none += 1 }
+        }
+        var lines = ["", "\(statistic.rawValue) buckets\(quantile ? " (quantiles of these \(values.count) pairs)" : ""):"]
+        let labels = zip(buckets, resolved.ranges).map { b, r in quantile ? "\(b)  \(r)" : b.description }
+        let w = labels.map(\.count).max() ?? 0
+        for (label, n) in zip(labels, counts) { lines.append("  " + label + String(repeating: " ", count: w - label.count) + "  \(n)") }
+        if none > 0 { lines.append("  (in no bucket)" + String(repeating: " ", count: max(0, w - 13)) + "  \(none)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// A bound as written: `inf`, `-inf`, a whole number without a point, else the shortest round-trip form.
     static func format(_ x: Double) -> String {
         if x == .infinity { return "inf" }

@@ -112,6 +112,17 @@ public struct CHESDistribution: Sendable {
         spearmanNormalised = RankCorrelation.spearman(normalisedEditDistances, scores.map(\.normalised))
     }
 
+    /// Every pair's `statistic`: CHES from `scored` (which must then be given), edit distances in `tokenizer`'s tokens.
+    public static func values(_ statistic: PairStatistic, pairs: [PreferencePair], tokenizer: any Tokenizer,
+                              scored: CHESDistribution?) -> [Double] {
+        switch statistic {
+        case .ches: return scored!.scores.map(\.ches)
+        case .chesNormalised: return scored!.scores.map(\.normalised)
+        case .editDistance, .normalisedEditDistance:
+            return pairs.map { statistic.value(PreparedPair($0, buckets: nil, tokenizer: tokenizer), ches: nil) }
+        }
+    }
+
     /// A plain-text report in the style of `PairsStatistics.report`, bars `barWidth` characters at their longest.
     public func report(barWidth: Int = 40) -> String {
         func g(_ x: Double) -> String { String(format: "%.4g", x) }
