@@ -49,7 +49,7 @@ import Testing
                                                   with: "quantile: true, buckets: {bottom: [0, 0.1], rest: [0.1, 1]}") + "grid:\n  bucket: [bottom, rest]\n"
         #expect(SpecFixtures.diagnostics(yaml).isEmpty)
         let found = Self.located(yaml)
-        #expect(found == ["5:12 bucket 'bottom', cut at bottom [-inf, 1) holds 0 training and 0 eval pairs (split with seed 0); a cell needs both"],
+        #expect(found == ["5:12 bucket 'bottom' (edit_distance quantiles bottom=0..0.1, cut on 37 training pairs at bottom [-inf, 1)) holds 0 training and 0 eval pairs (split with seed 0); a cell needs both"],
                 "\(found)")
         #expect(Self.located(yaml.replacingOccurrences(of: "quantile: true", with: "bucket_by: ches, quantile: true")).isEmpty)
     }

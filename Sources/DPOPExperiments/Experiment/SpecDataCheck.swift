@@ -56,14 +56,16 @@ struct SpecDataCheck {
                     continue
                 }
             }
-            let splitKey = "\(sourceKey)|\(c.data.evalFraction)|\(c.seed)"
+            // The runner splits with the reference's seed (`sft.seed`, else the cell seed).
+            let splitSeed = c.sft.seed
+            let splitKey = "\(sourceKey)|\(c.data.evalFraction)|\(splitSeed)"
             guard checked.insert(splitKey + "|\(c.bucket ?? "")|\(c.data.buckets)|\(c.data.bucketBy ?? "")|\(c.data.quantile ?? false)").inserted else { continue }
-            let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: c.seed)
+            let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: splitSeed)
             splits[splitKey] = split
             let (train, eval) = split
             if train.isEmpty || eval.isEmpty {
                 log.error("data.eval_fraction \(SpecValue.double(c.data.evalFraction)) leaves \(train.count) training and \(eval.count) eval pairs "
-                          + "of \(data.pairs.count) (split with seed \(c.seed)); every cell with it would fail",
+                          + "of \(data.pairs.count) (split with seed \(splitSeed)); every cell with it would fail",
                           at: at("data.eval_fraction") ?? document.dataPosition ?? document.rootPosition,
                           hint: eval.isEmpty ? "raise data.eval_fraction, or use more pairs" : "lower data.eval_fraction")
                 continue
@@ -86,14 +88,16 @@ struct SpecDataCheck {
                     return buckets.statistic == .editDistance ? Double(d) : normalised
                 }
                 guard let resolved = try? buckets.resolve(training: train.map(value)) else { continue }
-                if buckets.quantile, let range = resolved.range(of: name) { cutPoints = ", cut at \(range)" }
+                if buckets.quantile, let b = buckets.buckets.first(where: { $0.name == name }), let range = resolved.range(of: name) {
+                    cutPoints = " (\(buckets.statistic.rawValue) quantiles \(b), cut on \(train.count) training pairs at \(range))"
+                }
                 inBucket = { resolved.bucket(for: value($0)) == name }
             } else {
                 continue
             }
             let trainCount = train.filter(inBucket).count, evalCount = eval.filter(inBucket).count
             if trainCount == 0 || evalCount == 0 {
-                log.error("bucket '\(name)'\(cutPoints) holds \(trainCount) training and \(evalCount) eval pairs (split with seed \(c.seed)); "
+                log.error("bucket '\(name)'\(cutPoints) holds \(trainCount) training and \(evalCount) eval pairs (split with seed \(splitSeed)); "
                           + "a cell needs both", at: bucketPosition(name),
                           hint: "widen its range in data.buckets or use more pairs; `dpop data stats` shows the edit distances")
             }
