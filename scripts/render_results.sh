@@ -21,6 +21,11 @@ for dir in results/*/; do
         "$DPOP" compare "$dir" --baseline placement=inside --treatment placement=outside > "$dir/compare.md"
         "$DPOP" compare "$dir" --baseline placement=inside --treatment placement=outside --format csv > "$dir/compare.csv"
     fi
+    if ls "$dir"/runs/*/pairs.jsonl > /dev/null 2>&1; then
+        # Which pair statistic predicts Δw (edit distance vs CHES), from the cells' pairs.jsonl.
+        "$DPOP" predictors "$dir" > "$dir/predictors.md"
+        "$DPOP" predictors "$dir" --format csv > "$dir/predictors.csv"
+    fi
     rm -rf "$dir/report" && mkdir -p "$dir/report"
     "$DPOP" report "$dir" --out "$dir/report/report.html"
     echo "rendered $dir"

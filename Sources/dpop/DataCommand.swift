@@ -57,7 +57,12 @@ struct DataCommand: ParsableCommand {
     /// `dpop data stats FILE`.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts, completion lengths, edit distances, bucket sizes and corruption modes of a pairs file."
+            abstract: "Counts, completion lengths, edit distances, bucket sizes and corruption modes of a pairs file.",
+            discussion: """
+            With --model DIR the pairs are counted in that model's tokens and scored under it: the distribution of \
+            each pair's CHES and length-normalised CHES (count, mean, sd, min, 5/25/50/75/95 % quantiles, max, \
+            histogram) and their Spearman correlation with edit distance (--no-ches skips the forward passes).
+            """
         )
 
         @Argument(help: "JSONL preference pairs.") var file: String
@@ -68,13 +73,48 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Count tokens of this model folder's tokenizer (default: bytes); its n_positions is the context unless --context.")
         var model: String?
         @Option(help: "Width of the longest histogram bar.") var barWidth: Int = 40
+        @Flag(help: "With --model: count its tokens only, without scoring CHES.") var noChes = false
+        @Option(help: "Size the --bucket ranges of this statistic instead: \(PairStatistic.names) (ches* need --model).")
+        var bucketBy: String?
+        @Flag(help: "--bucket bounds are quantiles in [0, 1] of the file's values ([lo, hi), the last [lo, 1]).")
+        var quantileBuckets = false
+
+        /// The buckets of `--bucket-by` / `--quantile-buckets`; nil for plain edit-distance buckets.
+        func statisticBuckets() throws -> StatisticBuckets? {
+            guard bucketBy != nil || quantileBuckets else { return nil }
+            guard let statistic = PairStatistic(rawValue: bucketBy ?? PairStatistic.editDistance.rawValue) else {
+                throw ValidationError("--bucket-by must be one of \(PairStatistic.names), got '\(bucketBy!)'")
+            }
+            return try StatisticBuckets(parsing: buckets, statistic: statistic, quantile: quantileBuckets)
+        }
+
+        func validate() throws {
+            if let rule = try statisticBuckets() {
+                if rule.statistic.needsModel && model == nil {
+                    throw ValidationError("--bucket-by \(rule.statistic.rawValue) needs --model DIR: CHES is computed under a model, and a pairs file alone has none")
+                }
+                if rule.statistic.needsModel && noChes { throw ValidationError("--bucket-by \(rule.statistic.rawValue) scores CHES; drop --no-ches") }
+                if rule.buckets.isEmpty { throw ValidationError("--bucket-by and --quantile-buckets size --bucket ranges; give at least one --bucket NAME=LO..HI") }
+            }
+        }
 
         func run() throws {
-            let definitions = buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: buckets)
+            let rule = try statisticBuckets()
+            let definitions = buckets.isEmpty || rule != nil ? nil : try EditDistanceBuckets(parsing: buckets)
             let folder = try model.map { try PretrainedModel.open(URL(fileURLWithPath: $0)) }
             let tokenizer = folder?.tokenizer ?? ByteTokenizer()
             let pairs = try PairsLoader.load(path: file, maxContext: context ?? folder?.config.contextLength, tokenizer: tokenizer)
             print(PairsStatistics(pairs: pairs, buckets: definitions, tokenizer: tokenizer).report(barWidth: barWidth), terminator: "")
+            var distribution: CHESDistribution?
+            if let folder, !noChes, !pairs.isEmpty {
+                let model = try folder.load(maxBatch: ScoreCommand.batch)
+                distribution = CHESDistribution(model: model, pairs: pairs, tokenizer: tokenizer)
+                print(distribution!.report(barWidth: barWidth), terminator: "")
+            }
+            if let rule, !pairs.isEmpty {
+                print(try rule.sizeReport(values: CHESDistribution.values(rule.statistic, pairs: pairs, tokenizer: tokenizer, scored: distribution)),
+                      terminator: "")
+            }
         }
     }
 }

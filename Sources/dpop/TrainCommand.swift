@@ -58,8 +58,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
     @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
     var sftSeed: UInt64?
-    @Option(help: "Edit-distance bucket NAME=LO..HI (repeatable; n:NAME=LO..HI for normalised).")
+    @Option(help: "Bucket NAME=LO..HI (repeatable): edit distance by default (n:NAME=LO..HI for normalised), else of --bucket-by, or quantiles with --quantile-buckets.")
     var bucket: [String] = []
+    @Option(help: "Statistic the buckets are defined on: \(PairStatistic.names) (ches*: under the reference, after SFT).")
+    var bucketBy: String?
+    @Flag(help: "Bucket bounds are quantiles in [0, 1] of the training split's statistic: [lo, hi), the last [lo, 1].")
+    var quantileBuckets = false
     @Option(help: "Train and evaluate on this bucket only.") var onlyBucket: String?
     @Option(help: "Output directory.") var out: String?
     @Flag(help: "Do not write policy/ and reference/ checkpoints.") var noCheckpoints = false
@@ -117,9 +121,19 @@ struct TrainCommand: ParsableCommand {
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs, profileRadius: profileRadius,
                                          entanglementPairs: entanglementPairs, pairRecords: pairRecords),
-            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket)
+            loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket,
+            bucketBy: try bucketStatistic(), quantileBuckets: quantileBuckets ? true : nil)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }
         return config
+    }
+
+    /// `--bucket-by` as a statistic: nil for the default edit distance, whose buckets keep their own syntax.
+    func bucketStatistic() throws -> PairStatistic? {
+        guard let bucketBy else { return nil }
+        guard let statistic = PairStatistic(rawValue: bucketBy) else {
+            throw ValidationError("--bucket-by must be one of \(PairStatistic.names), got '\(bucketBy)'")
+        }
+        return statistic == .editDistance ? nil : statistic
     }
 
     func validate() throws {

@@ -42,6 +42,18 @@ import Testing
         #expect(found == ["5:17 bucket 'huge' holds 0 training and 0 eval pairs (split with seed 0); a cell needs both"], "\(found)")
     }
 
+    /// Quantile buckets of edit distance are cut on each cell's training split before any run; with step
+    /// corruptions most distances tie at 1, so a lower tenth is empty. CHES buckets need the reference and pass here.
+    @Test func anEmptyQuantileBucketIsRefusedWithItsCutPoint() throws {
+        let yaml = Self.base.replacingOccurrences(of: "buckets: {low: [1, 3], huge: [400, .inf]}",
+                                                  with: "quantile: true, buckets: {bottom: [0, 0.1], rest: [0.1, 1]}") + "grid:\n  bucket: [bottom, rest]\n"
+        #expect(SpecFixtures.diagnostics(yaml).isEmpty)
+        let found = Self.located(yaml)
+        #expect(found == ["5:12 bucket 'bottom' (edit_distance quantiles bottom=0..0.1, cut on 37 training pairs at bottom [-inf, 1)) holds 0 training and 0 eval pairs (split with seed 0); a cell needs both"],
+                "\(found)")
+        #expect(Self.located(yaml.replacingOccurrences(of: "quantile: true", with: "bucket_by: ches, quantile: true")).isEmpty)
+    }
+
     @Test func aDataFileThatDoesNotLoadIsRefusedAtItsPath() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpop-datacheck-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -30,5 +30,29 @@ struct ScoreCHESCommandTests {
         // Without --ches the fields are absent.
         let plain = try TokenizeCommandTests.dpop(["score", "--model", model, "--data", file.path, "--json"])
         #expect(try PretrainedCommandTests.scores(plain.out).allSatisfy { $0["ches"] == nil })
+
+        // `dpop data stats --model` shows their distribution; its extremes are the fixture's.
+        let stats = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--model", model])
+        #expect(stats.status == 0, "\(stats.err)")
+        #expect(stats.out.contains("CHES under the model (5 pairs"), "\(stats.out)")
+        let values = pairs.map { $0["ches"] as! Double }
+        let line = try #require(stats.out.split(separator: "\n").first { $0.hasPrefix("ches: ") })
+        #expect(line.contains("count 5 ") && line.contains("min \(String(format: "%.4g", values.min()!)) ")
+                && line.hasSuffix("max \(String(format: "%.4g", values.max()!))"), "\(line)")
+        #expect(stats.out.contains("Spearman ρ(edit distance, ches) "))
+        let skipped = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--model", model, "--no-ches"])
+        #expect(skipped.status == 0 && !skipped.out.contains("CHES"))
+        // Buckets by CHES quantiles over the file: the median cut of 5 values is the one of 0-based rank ⌈2.5⌉ = 3,
+        // so 3 pairs lie below it and 2 at or above.
+        let halves = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--model", model, "--bucket-by", "ches",
+                                                    "--quantile-buckets", "--bucket", "low=0..0.5", "--bucket", "high=0.5..1"])
+        #expect(halves.status == 0, "\(halves.err)")
+        let sizes = halves.out.split(separator: "\n").filter { $0.hasPrefix("  low=") || $0.hasPrefix("  high=") }
+        #expect(sizes.count == 2 && sizes[0].hasSuffix(" 3") && sizes[1].hasSuffix(" 2"), "\(halves.out)")
+        // A model statistic without a model is refused before any work.
+        let noModel = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--bucket-by", "ches", "--bucket", "a=0..1"])
+        #expect(noModel.status != 0 && noModel.err.contains("--bucket-by ches needs --model DIR"), "\(noModel.err)")
+        let unknown = try TokenizeCommandTests.dpop(["data", "stats", file.path, "--bucket-by", "chess", "--bucket", "a=0..1"])
+        #expect(unknown.status != 0 && unknown.err.contains("--bucket-by must be one of edit_distance, normalised_edit_distance, ches, ches_normalised"))
     }
 }

@@ -30,6 +30,8 @@ struct SpecDataCheck {
             var source = c.data
             source.evalFraction = 0
             source.buckets = []
+            source.bucketBy = nil
+            source.quantile = nil
             let sourceKey = Source(data: source, tokenizer: c.pretrained.map { $0.tokenizerSHA256 ?? $0.checkpointSHA256 })
             let data: Loaded
             if let known = loaded[sourceKey] {
@@ -54,27 +56,52 @@ struct SpecDataCheck {
                     continue
                 }
             }
-            let splitKey = "\(sourceKey)|\(c.data.evalFraction)|\(c.seed)"
-            guard checked.insert(splitKey + "|\(c.bucket ?? "")|\(c.data.buckets)").inserted else { continue }
-            let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: c.seed)
+            // The runner splits with the reference's seed (`sft.seed`, else the cell seed).
+            let splitSeed = c.sft.seed
+            let splitKey = "\(sourceKey)|\(c.data.evalFraction)|\(splitSeed)"
+            guard checked.insert(splitKey + "|\(c.bucket ?? "")|\(c.data.buckets)|\(c.data.bucketBy ?? "")|\(c.data.quantile ?? false)").inserted else { continue }
+            let split = splits[splitKey] ?? data.pairs.split(evalFraction: c.data.evalFraction, seed: splitSeed)
             splits[splitKey] = split
             let (train, eval) = split
             if train.isEmpty || eval.isEmpty {
                 log.error("data.eval_fraction \(SpecValue.double(c.data.evalFraction)) leaves \(train.count) training and \(eval.count) eval pairs "
-                          + "of \(data.pairs.count) (split with seed \(c.seed)); every cell with it would fail",
+                          + "of \(data.pairs.count) (split with seed \(splitSeed)); every cell with it would fail",
                           at: at("data.eval_fraction") ?? document.dataPosition ?? document.rootPosition,
                           hint: eval.isEmpty ? "raise data.eval_fraction, or use more pairs" : "lower data.eval_fraction")
                 continue
             }
-            guard let name = c.bucket, let buckets = try? EditDistanceBuckets(parsing: c.data.buckets),
-                  buckets.buckets.contains(where: { $0.name == name }) else { continue }
-            func inBucket(_ p: PreferencePair) -> Bool {
-                guard let (d, normalised) = data.distances[p] else { return false }
-                return buckets.bucket(for: d, normalised: normalised) == name
+            guard let name = c.bucket else { continue }
+            let runConfig = c.runConfig
+            // `all` names every pair unless a bucket is called so.
+            let defined = (try? runConfig.editDistanceBuckets())?.buckets.map(\.name)
+                ?? (try? runConfig.statisticBuckets())?.buckets.map(\.name) ?? []
+            if name == PreferenceRunConfig.allPairsBucket && !defined.contains(name) { continue }
+            let inBucket: (PreferencePair) -> Bool
+            var cutPoints = ""
+            if let buckets = try? runConfig.editDistanceBuckets() {
+                inBucket = { p in
+                    guard let (d, normalised) = data.distances[p] else { return false }
+                    return buckets.bucket(for: d, normalised: normalised) == name
+                }
+            } else if let buckets = try? runConfig.statisticBuckets() {
+                // CHES needs the cell's reference, trained only when the cell runs: its buckets are sized
+                // there, and an empty one stops the cell with its bounds and cut points.
+                guard !buckets.statistic.needsModel else { continue }
+                func value(_ p: PreferencePair) -> Double {
+                    guard let (d, normalised) = data.distances[p] else { return .nan }
+                    return buckets.statistic == .editDistance ? Double(d) : normalised
+                }
+                guard let resolved = try? buckets.resolve(training: train.map(value)) else { continue }
+                if buckets.quantile, let b = buckets.buckets.first(where: { $0.name == name }), let range = resolved.range(of: name) {
+                    cutPoints = " (\(buckets.statistic.rawValue) quantiles \(b), cut on \(train.count) training pairs at \(range))"
+                }
+                inBucket = { resolved.bucket(for: value($0)) == name }
+            } else {
+                continue
             }
             let trainCount = train.filter(inBucket).count, evalCount = eval.filter(inBucket).count
             if trainCount == 0 || evalCount == 0 {
-                log.error("bucket '\(name)' holds \(trainCount) training and \(evalCount) eval pairs (split with seed \(c.seed)); "
+                log.error("bucket '\(name)'\(cutPoints) holds \(trainCount) training and \(evalCount) eval pairs (split with seed \(splitSeed)); "
                           + "a cell needs both", at: bucketPosition(name),
                           hint: "widen its range in data.buckets or use more pairs; `dpop data stats` shows the edit distances")
             }

@@ -26,6 +26,8 @@ import Yams
 ///   seed: 0                  # arith only, data generation (the same in every cell)
 ///   eval_fraction: 0.1       # in (0, 1)
 ///   normalised: false        # bucket bounds on distance / longer length, in [0, 1]
+///   bucket_by: edit_distance # or normalised_edit_distance, ches, ches_normalised (under the cell's reference)
+///   quantile: false          # true: bounds are quantiles in [0, 1] of the training split's bucket_by; [lo, hi), the last [lo, 1]
 ///   buckets: {}              # name: [lo, hi], inclusive, hi may be .inf; none by default
 /// sft: {steps: 800, lr: 1e-3, batch: 32, warmup: 50, decay: cosine}
 /// train: {steps: 200, lr: 1e-4, batch: 16, eval_every: 25, warmup: 10, decay: constant, task_eval_pairs: 64}

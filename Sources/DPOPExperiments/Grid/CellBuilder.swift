@@ -151,40 +151,89 @@ struct CellBuilder {
             }
         }
 
-        // Buckets: every definition on the scale `normalised` picks, in spec order.
-        let normalised = value(key("data.normalised"))?.value.boolValue ?? false
-        var parsed: [EditDistanceBuckets.Bucket] = []
-        for def in document.buckets {
-            let bucket = EditDistanceBuckets.Bucket(name: def.name, lo: def.lo, hi: def.hi,
-                                                    scale: normalised ? .normalised : .absolute)
-            func f(_ x: Double) -> String {
-                x.isFinite && x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : SpecValue.double(x).description
+        // Buckets: by edit distance on the scale `normalised` picks (the syntax and cell ids from before
+        // `bucket_by`), or by any pair statistic, absolute or as quantiles of the training split.
+        let statistic = PairStatistic(rawValue: string("data.bucket_by")) ?? .editDistance
+        let quantile = value(key("data.quantile"))?.value.boolValue ?? false
+        let normalisedFlag = value(key("data.normalised"))?.value.boolValue ?? false
+        let bucketByAt = blame(["data.bucket_by"], fallback: document.dataPosition)
+        if normalisedFlag, statistic != .editDistance || quantile {
+            fail("data.normalised: true scales edit-distance buckets; with data.bucket_by: \(statistic.rawValue)"
+                 + "\(quantile ? " and data.quantile: true" : "") it has no meaning", at: blame(["data.normalised"], fallback: bucketByAt),
+                 hint: statistic == .editDistance || statistic == .normalisedEditDistance
+                    ? "remove data.normalised and set data.bucket_by: normalised_edit_distance" : "remove data.normalised")
+        }
+        if document.buckets.isEmpty, statistic != .editDistance || quantile {
+            fail("data.bucket_by / data.quantile are set but data.buckets defines no buckets",
+                 at: blame(["data.bucket_by", "data.quantile"], fallback: bucketByAt),
+                 hint: quantile ? "add buckets like {low: [0, 0.5], high: [0.5, 1]}" : "add data.buckets, or remove data.bucket_by")
+        }
+        if (statistic == .editDistance && !quantile) || (statistic == .normalisedEditDistance && !quantile && !normalisedFlag) {
+            let normalised = normalisedFlag || statistic == .normalisedEditDistance
+            var parsed: [EditDistanceBuckets.Bucket] = []
+            for def in document.buckets {
+                let bucket = EditDistanceBuckets.Bucket(name: def.name, lo: def.lo, hi: def.hi,
+                                                        scale: normalised ? .normalised : .absolute)
+                func f(_ x: Double) -> String {
+                    x.isFinite && x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : SpecValue.double(x).description
+                }
+                if def.lo < 0 || !def.lo.isFinite {
+                    fail("lower bound of bucket '\(def.name)' must be a finite number >= 0 for edit distances, got \(f(def.lo))",
+                         at: def.loPosition, hint: "bounds below 0 are for data.bucket_by: ches or ches_normalised")
+                } else if def.hi < 0 {
+                    fail("upper bound of bucket '\(def.name)' must be a number >= 0 for edit distances, got \(f(def.hi))", at: def.hiPosition)
+                } else if def.lo > def.hi {
+                    fail("bucket '\(def.name)': lower bound \(f(def.lo)) is above upper bound \(f(def.hi))", at: def.position)
+                } else if !normalised, def.lo != def.lo.rounded() || (def.hi.isFinite && def.hi != def.hi.rounded()) {
+                    fail("bucket '\(def.name)': bounds of absolute edit distance are whole numbers of tokens, got [\(f(def.lo)), \(f(def.hi))]",
+                         at: def.position, hint: "set data.bucket_by: normalised_edit_distance for distances divided by the longer completion's length")
+                } else if normalised, def.lo > 1 || (def.hi.isFinite && def.hi > 1) {
+                    fail("bucket '\(def.name)': normalised edit distances lie in [0, 1], got [\(f(def.lo)), \(f(def.hi))]",
+                         at: def.position, hint: "data.normalised: true makes every bucket normalised")
+                } else {
+                    do {
+                        parsed.append(try EditDistanceBuckets.Bucket.parse(bucket.description))
+                    } catch let error as DPOPError {
+                        fail(SpecReader.message(error), at: def.position)
+                    } catch {}
+                }
             }
-            if def.lo > def.hi {
-                fail("bucket '\(def.name)': lower bound \(f(def.lo)) is above upper bound \(f(def.hi))", at: def.position)
-            } else if !normalised, def.lo != def.lo.rounded() || (def.hi.isFinite && def.hi != def.hi.rounded()) {
-                fail("bucket '\(def.name)': bounds of absolute edit distance are whole numbers of tokens, got [\(f(def.lo)), \(f(def.hi))]",
-                     at: def.position, hint: "set data.normalised: true for distances divided by the longer completion's length")
-            } else if normalised, def.lo > 1 || (def.hi.isFinite && def.hi > 1) {
-                fail("bucket '\(def.name)': normalised edit distances lie in [0, 1], got [\(f(def.lo)), \(f(def.hi))]",
-                     at: def.position, hint: "data.normalised: true makes every bucket normalised")
-            } else {
+            do {
+                _ = try EditDistanceBuckets(parsed)
+            } catch let error as DPOPError {
+                // The message quotes the clashing buckets; point at the later one, where the clash shows.
+                let message = SpecReader.message(error)
+                let culprit = document.buckets.last { def in parsed.contains { $0.name == def.name && message.contains("'\($0)'") } }
+                fail(message, at: blame(["data.normalised"], fallback: culprit?.position ?? document.bucketsPosition))
+            } catch {}
+            data.buckets = parsed.map(\.description)
+        } else {
+            // Each bucket alone first (bounds the statistic or quantiles cannot have, at the bound), then together (overlaps).
+            var parsed: [StatisticBuckets.Bucket] = []
+            for def in document.buckets {
+                let bucket = StatisticBuckets.Bucket(name: def.name, lo: def.lo, hi: def.hi)
                 do {
-                    parsed.append(try EditDistanceBuckets.Bucket.parse(bucket.description))
+                    _ = try StatisticBuckets(statistic: statistic, quantile: quantile, buckets: [bucket])
+                    parsed.append(bucket)
                 } catch let error as DPOPError {
-                    fail(SpecReader.message(error), at: def.position)
+                    let at = quantile && (def.lo < 0 || def.lo > 1) ? def.loPosition
+                        : quantile && (def.hi < 0 || def.hi > 1) ? def.hiPosition : def.position
+                    fail(SpecReader.message(error), at: at,
+                         hint: quantile ? "quantile bounds are shares of the training pairs, like [0, 0.5] and [0.5, 1]"
+                            : "`dpop data stats FILE\(statistic.needsModel ? " --model DIR" : "")` shows the statistic's range")
                 } catch {}
             }
+            do {
+                _ = try StatisticBuckets(statistic: statistic, quantile: quantile, buckets: parsed)
+            } catch let error as DPOPError {
+                let message = SpecReader.message(error)
+                let culprit = document.buckets.last { def in parsed.contains { $0.name == def.name && message.contains("'\($0)'") } }
+                fail(message, at: culprit?.position ?? document.bucketsPosition ?? bucketByAt)
+            } catch {}
+            data.buckets = parsed.map(\.description)
+            data.bucketBy = statistic == .editDistance ? nil : statistic.rawValue
+            data.quantile = quantile ? true : nil
         }
-        do {
-            _ = try EditDistanceBuckets(parsed)
-        } catch let error as DPOPError {
-            // The message quotes the clashing buckets; point at the later one, where the clash shows.
-            let message = SpecReader.message(error)
-            let culprit = document.buckets.last { def in parsed.contains { $0.name == def.name && message.contains("'\($0)'") } }
-            fail(message, at: blame(["data.normalised"], fallback: culprit?.position ?? document.bucketsPosition))
-        } catch {}
-        data.buckets = parsed.map(\.description)
 
         // Training stages; the cell seed drives SFT initialisation and both stages' order, unless
         // `sft.seed` fixes the reference's (and the split's) alone.

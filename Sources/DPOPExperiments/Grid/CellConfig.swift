@@ -45,7 +45,8 @@ public struct CellConfig: Codable, Equatable, Hashable, Sendable {
         var train = train
         train.seed = seed
         return PreferenceRunConfig(model: model, sft: sft, train: train, loss: loss, evalFraction: data.evalFraction,
-                                   splitSeed: sft.seed, buckets: data.buckets, trainBucket: bucket)
+                                   splitSeed: sft.seed, buckets: data.buckets, trainBucket: bucket,
+                                   bucketBy: data.bucketBy.flatMap(PairStatistic.init(rawValue:)), quantileBuckets: data.quantile)
     }
 
     /// JSON with sorted keys: the bytes a cell id hashes (after the id's path substitution, see `GridCell.id`).

@@ -21,10 +21,15 @@ public struct ExperimentDataSpec: Codable, Equatable, Hashable, Sendable {
     public var evalFraction: Double
     /// Edit-distance buckets as `EditDistanceBuckets` strings (`name=lo..hi`, `n:name=lo..hi`), in spec order.
     public var buckets: [String]
+    /// `data.bucket_by` when it is not `edit_distance` (with `buckets` then in `StatisticBuckets` syntax);
+    /// nil, and not encoded, at the default, so cell ids of specs without it do not change.
+    public var bucketBy: String?
+    /// `true` for `data.quantile: true` (bounds are quantiles of the training split); nil, not encoded, otherwise.
+    public var quantile: Bool?
 
     /// Creates a data spec.
     public init(task: String?, path: String?, pairs: Int, corruption: String, steps: Int, maxNumber: Int,
-                seed: UInt64, evalFraction: Double, buckets: [String]) {
+                seed: UInt64, evalFraction: Double, buckets: [String], bucketBy: String? = nil, quantile: Bool? = nil) {
         self.task = task
         self.path = path
         self.pairs = pairs
@@ -34,5 +39,7 @@ public struct ExperimentDataSpec: Codable, Equatable, Hashable, Sendable {
         self.seed = seed
         self.evalFraction = evalFraction
         self.buckets = buckets
+        self.bucketBy = bucketBy
+        self.quantile = quantile
     }
 }

@@ -107,6 +107,8 @@ struct SpecKey: Sendable {
             SpecKey(Arith.seed.key, .seed, .uint(Arith.seed.defaultValue), arithOnly: true),
             SpecKey(PreferenceRunConfig.Settings.evalFraction),
             SpecKey("data.normalised", .flag, .bool(false)),
+            SpecKey("data.bucket_by", .choice(PairStatistic.allCases.map(\.rawValue)), .string(PairStatistic.editDistance.rawValue)),
+            SpecKey("data.quantile", .flag, .bool(false)),
             SpecKey(SFT.steps),
             SpecKey(SFT.lr),
             SpecKey(SFT.batch),

@@ -187,27 +187,30 @@ struct SpecReader {
                 continue
             }
             guard case .sequence(let s) = v, s.count == 2 else {
-                log.error("bucket '\(name)' must be a range [lo, hi] (both inclusive; hi may be .inf), got \(describe(v))",
+                log.error("bucket '\(name)' must be a range [lo, hi] (inclusive; hi may be .inf; quantiles with data.quantile: true), got \(describe(v))",
                           at: SpecPosition(v))
                 continue
             }
             let items = Array(s)
             var bounds: [Double] = []
+            var positions: [SpecPosition] = []
             for (i, item) in items.enumerated() {
                 let which = i == 0 ? "lower" : "upper"
                 guard case .scalar(let sc) = item, let x = SpecValue.number(sc.string), !x.isNaN else {
                     log.error("\(which) bound of bucket '\(name)' must be a number, got \(describe(item))", at: SpecPosition(item))
                     continue
                 }
-                guard x >= 0, x.isFinite || i == 1 else {
-                    log.error("\(which) bound of bucket '\(name)' must be a finite number >= 0, got \(sc.string)",
-                              at: SpecPosition(item))
+                // Signs are the statistic's to check (CHES may be negative; edit distances may not), in `CellBuilder`.
+                guard x != (i == 0 ? Double.infinity : -Double.infinity) else {
+                    log.error("\(which) bound of bucket '\(name)' cannot be \(sc.string)", at: SpecPosition(item))
                     continue
                 }
                 bounds.append(x)
+                positions.append(SpecPosition(item))
             }
             guard bounds.count == 2 else { continue }
-            out.append(BucketDefinition(name: name, lo: bounds[0], hi: bounds[1], position: SpecPosition(k)))
+            out.append(BucketDefinition(name: name, lo: bounds[0], hi: bounds[1], position: SpecPosition(k),
+                                        loPosition: positions[0], hiPosition: positions[1]))
         }
         return out
     }

@@ -54,7 +54,9 @@ public struct RunResult: Sendable {
                   notApplicable: Set(r.values.filter { $0.value == GridCell.notApplicable }.keys), config: ConfigPaths.flatten(r.config),
                   provenance: r.provenance, started: r.started, finished: r.finished.isEmpty ? nil : r.finished, seconds: r.seconds,
                   error: r.error, final: r.final, history: stored.history)
-        bucketNames = (try? EditDistanceBuckets(parsing: r.config.data.buckets))?.buckets.map(\.name) ?? []
+        // Buckets of any statistic (`data.bucket_by`, quantiles) or edit-distance ones, ordered by lower bound.
+        let run = r.config.runConfig
+        bucketNames = ((try? run.statisticBuckets())?.buckets.map(\.name) ?? (try? run.editDistanceBuckets())?.buckets.map(\.name)) ?? []
     }
 
     /// Where common axes live in the config when the grid did not vary them.

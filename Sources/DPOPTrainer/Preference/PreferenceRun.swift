@@ -47,8 +47,9 @@ public final class PreferenceRun {
     }
 
     /// The train and eval pairs of the run's split, tokenized and bucketed, each checked against the context.
+    /// Buckets of any other statistic (`config.bucketBy`, quantiles) are assigned later, by `assignBuckets`.
     public func split() throws -> (train: [PreparedPair], eval: [PreparedPair]) {
-        let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
+        let buckets = try config.editDistanceBuckets()
         let (trainPairs, evalPairs) = pairs.split(evalFraction: config.evalFraction, seed: config.splitSeed)
         let tokenizer = self.tokenizer
         let train = trainPairs.map { PreparedPair($0, buckets: buckets, tokenizer: tokenizer) }
@@ -105,7 +106,8 @@ public final class PreferenceRun {
     @discardableResult
     public func run(outDirectory: URL? = nil, outputs: Outputs = [.summary, .checkpoints], reference given: GPTModel? = nil) throws -> [EvalRecord] {
         try config.validate(pairs: pairs.count, sftStage: given == nil)
-        let buckets = config.buckets.isEmpty ? nil : try EditDistanceBuckets(parsing: config.buckets)
+        let buckets = try config.editDistanceBuckets()
+        let statisticBuckets = try config.statisticBuckets()
         var (train, eval) = try split()
         guard !train.isEmpty, !eval.isEmpty else {
             throw DPOPError.usage("the split left \(train.count) training and \(eval.count) eval pairs; use more pairs or another eval fraction")
@@ -144,18 +146,30 @@ public final class PreferenceRun {
             SequenceScorer.attachReferenceTails(reference, to: &eval)
         }
 
-        var bucketNames = buckets?.buckets.map(\.name) ?? []
-        // `all` (unless data.buckets defines a bucket of that name) trains on every pair and keeps the
-        // per-bucket metrics: the mixed set beside the buckets of one grid axis.
+        var bucketNames = buckets?.buckets.map(\.name) ?? statisticBuckets?.buckets.map(\.name) ?? []
+        var resolved: StatisticBuckets.Resolved?
+        if let statisticBuckets {
+            resolved = try Self.assignBuckets(statisticBuckets, reference: reference, train: &train, eval: &eval, log: log)
+        }
+        // `all` (unless a bucket has that name) trains on every pair and keeps the per-bucket metrics:
+        // the mixed set beside the buckets of one grid axis.
         if let only = config.trainBucket, !(only == PreferenceRunConfig.allPairsBucket && !bucketNames.contains(only)) {
             guard bucketNames.contains(only) else {
                 throw DPOPError.usage("train bucket '\(only)' is not among the defined buckets \(bucketNames)")
             }
+            let trainCount = train.count
             train = train.filter { $0.bucket == only }
             eval = eval.filter { $0.bucket == only }
             bucketNames = [only]
             guard !train.isEmpty, !eval.isEmpty else {
-                throw DPOPError.usage("bucket '\(only)' holds \(train.count) training and \(eval.count) eval pairs; it needs both")
+                var bounds = buckets?.buckets.first { $0.name == only }.map { " (\($0))" } ?? ""
+                if let statisticBuckets, let b = statisticBuckets.buckets.first(where: { $0.name == only }), let range = resolved?.range(of: only) {
+                    bounds = " (\(statisticBuckets.statistic.rawValue) \(statisticBuckets.quantile ? "quantiles " : "")\(b.description)"
+                        + (statisticBuckets.quantile ? ", cut on \(trainCount) training pairs at \(range))" : ")")
+                }
+                throw DPOPError.usage("bucket '\(only)'\(bounds) holds \(train.count) training and \(eval.count) eval pairs; it needs both"
+                    + " — widen its bounds, use more pairs, or check the statistic's distribution with `dpop data stats`"
+                    + (statisticBuckets?.statistic.needsModel == true ? " --model" : ""))
             }
             log("bucket \(only): \(train.count) train / \(eval.count) eval pairs")
         }
@@ -208,6 +222,29 @@ public final class PreferenceRun {
                                     extraConfig: ["dpop": ["stage": "reference"]], basedOn: start?.directory)
         }
         return records
+    }
+}
+
+extension PreferenceRun {
+    /// Sets each pair's `bucket` from `buckets`' statistic, computed once per pair (CHES: one forward pass of
+    /// `reference` over the training and eval pairs, logged with its count and time); quantile cut points come
+    /// from the training pairs alone and apply to both. Returns the resolved value ranges.
+    public static func assignBuckets(_ buckets: StatisticBuckets, reference: GPTModel, train: inout [PreparedPair],
+                                     eval: inout [PreparedPair], log: (String) -> Void = { _ in }) throws -> StatisticBuckets.Resolved {
+        let statistic = buckets.statistic
+        var ches: [PairCHES]?
+        if statistic.needsModel {
+            let start = Date()
+            ches = CHESScorer.score(reference, train + eval)
+            log(String(format: "buckets: CHES of %d pairs under the reference in %.2f s", train.count + eval.count, Date().timeIntervalSince(start)))
+        }
+        let trainValues = train.indices.map { statistic.value(train[$0], ches: ches?[$0]) }
+        let evalValues = eval.indices.map { statistic.value(eval[$0], ches: ches?[train.count + $0]) }
+        let resolved = try buckets.resolve(training: trainValues)
+        for i in train.indices { train[i].bucket = resolved.bucket(for: trainValues[i]) }
+        for i in eval.indices { eval[i].bucket = resolved.bucket(for: evalValues[i]) }
+        log("buckets by \(statistic.rawValue)\(buckets.quantile ? " (quantiles of \(train.count) training pairs)" : ""): \(resolved)")
+        return resolved
     }
 }
 

@@ -13,6 +13,11 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     public var trainBucket: String?
     /// The bucket name that means every pair (the mixed set), unless a bucket is called so.
     public static let allPairsBucket = "all"
+    /// The statistic `buckets` are defined on (see `StatisticBuckets`); nil (and not encoded, so configs
+    /// and cell ids from before it stay byte-identical) for edit-distance buckets in `EditDistanceBuckets` syntax.
+    public var bucketBy: PairStatistic?
+    /// Whether `buckets` are quantiles of the training split's `bucketBy` values; nil (not encoded) for absolute.
+    public var quantileBuckets: Bool?
 
     /// The run's own settings as a spec names them.
     public enum Settings {
@@ -20,7 +25,8 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
     }
 
     public init(model: GPTConfig, sft: SFTConfig, train: PreferenceTrainConfig, loss: PreferenceLossConfig,
-                evalFraction: Double = Settings.evalFraction.defaultValue, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil) {
+                evalFraction: Double = Settings.evalFraction.defaultValue, splitSeed: UInt64 = 0, buckets: [String] = [], trainBucket: String? = nil,
+                bucketBy: PairStatistic? = nil, quantileBuckets: Bool? = nil) {
         self.model = model
         self.sft = sft
         self.train = train
@@ -29,6 +35,21 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         self.splitSeed = splitSeed
         self.buckets = buckets
         self.trainBucket = trainBucket
+        self.bucketBy = bucketBy
+        self.quantileBuckets = quantileBuckets
+    }
+
+    /// `buckets` as `StatisticBuckets` when `bucketBy` or `quantileBuckets` is set; nil for edit-distance
+    /// buckets in `EditDistanceBuckets` syntax (the edit distance is then assigned as pairs are tokenized).
+    public func statisticBuckets() throws -> StatisticBuckets? {
+        guard bucketBy != nil || quantileBuckets == true else { return nil }
+        return try StatisticBuckets(parsing: buckets, statistic: bucketBy ?? .editDistance, quantile: quantileBuckets ?? false)
+    }
+
+    /// `buckets` as `EditDistanceBuckets` when they are in that syntax (no `bucketBy`, not quantiles) and any are given.
+    public func editDistanceBuckets() throws -> EditDistanceBuckets? {
+        guard bucketBy == nil, quantileBuckets != true, !buckets.isEmpty else { return nil }
+        return try EditDistanceBuckets(parsing: buckets)
     }
 
     /// Rows a model must hold to serve as the reference of this run: an SFT batch, or a preference batch
@@ -44,6 +65,14 @@ public struct PreferenceRunConfig: Codable, Equatable, Sendable {
         try train.validate()
         try loss.validate()
         try DPOPError.checkingSettings { () throws(SettingError) in try Settings.evalFraction.check(evalFraction) }
+        do {
+            _ = try statisticBuckets()
+            _ = try editDistanceBuckets()
+        } catch let error as DPOPError {
+            throw error
+        } catch {
+            throw DPOPError.invalidConfiguration("\(error)")
+        }
         try MemoryPlan.run(self, pairs: pairs).check()
     }
 }
