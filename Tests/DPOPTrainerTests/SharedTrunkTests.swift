@@ -59,4 +59,146 @@ struct SharedTrunkTests {
             }
         }
     }
+
+    // MARK: - The model on shared-trunk rows against the separate-sequence path
+
+    static let config = GPTConfig(vocabSize: 257, contextLength: 160, layers: 2, heads: 2, channels: 32)
+
+    /// A small random model whose log-probs are far from uniform.
+    static func model(rows: Int, lmHead: LMHeadMode? = nil) throws -> GPTModel {
+        let m = try GPTModel(config: config, maxBatch: rows, maxSequence: config.contextLength, lmHead: lmHead)
+        var rng = SplitMix64(seed: 17)
+        for i in 0..<m.parameterCount { m.parameters[i] = Float(rng.nextNormal() * 0.1) }
+        for slot in [m.layout.ln1w, m.layout.ln2w, m.layout.lnfw] {
+            for i in slot.offset..<(slot.offset + slot.count) { m.parameters[i] += 1 }
+        }
+        return m
+    }
+
+    typealias Pair = (chosen: TrainingSequence, rejected: TrainingSequence)
+
+    /// Arith pairs of one corruption mode, tokenised as training tokenises them.
+    static func arith(_ mode: ArithCorruption, count: Int = 4, seed: UInt64 = 5) throws -> [Pair] {
+        // The generator makes at least 10 pairs; the first `count` keep the tests fast.
+        try ArithTask.generate(ArithTaskConfig(count: max(10, count), corruption: ArithCorruptionMix(only: mode), seed: seed))
+            .prefix(count).map { let p = PreparedPair($0, buckets: nil); return (p.chosen, p.rejected) }
+    }
+
+    /// Per-slot log-probs (chosen 2i, rejected 2i + 1), per-slot token log-probs and gradients of one
+    /// forward and backward, separate (chosen rows then rejected rows, `SequenceBatch`) or shared.
+    struct Outcome {
+        var sums: [Float]
+        var tokens: [[Float]]
+        var gradients: [Float]
+    }
+
+    /// A fixed, seeded gradient for each slot.
+    static func dSlots(_ n: Int) -> [Float] {
+        var rng = SplitMix64(seed: 23)
+        return (0..<(2 * n)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+    }
+
+    static func separate(_ pairs: [Pair], lmHead: LMHeadMode? = nil) throws -> Outcome {
+        let n = pairs.count
+        let m = try model(rows: 2 * n, lmHead: lmHead)
+        var batch = SequenceBatch(maxBatch: 2 * n, maxSequence: m.maxSequence)
+        let rows = pairs.map(\.chosen) + pairs.map(\.rejected)
+        batch.fill(rows)
+        batch.forward(m)
+        let d = dSlots(n)
+        var sums = [Float](repeating: 0, count: 2 * n), tokens = [[Float]](repeating: [], count: 2 * n)
+        var dseq = [Float](repeating: 0, count: 2 * n)
+        for (r, s) in rows.enumerated() {
+            let slot = r < n ? 2 * r : 2 * (r - n) + 1
+            sums[slot] = m.sequenceLogProbs[r]
+            tokens[slot] = (s.firstTarget - 1..<s.positions).map { m.tokenLogProbs[r * batch.T + $0] }
+            dseq[r] = d[slot]
+        }
+        m.zeroGradients()
+        m.backward(dSequenceLogProbs: dseq)
+        return Outcome(sums: sums, tokens: tokens, gradients: Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount)))
+    }
+
+    static func shared(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil) throws -> Outcome {
+        let n = pairs.count
+        let m = try model(rows: 2 * n, lmHead: lmHead)
+        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: maxSequence ?? m.maxSequence)
+        m.forward(batch)
+        let sums = Array(UnsafeBufferPointer(start: m.sequenceLogProbs, count: 2 * n))
+        var tokens = [[Float]](repeating: [], count: 2 * n)
+        for k in 0..<batch.targets.count { tokens[batch.targets.slot[k]].append(m.targetLogProbs[k]) }
+        m.zeroGradients()
+        m.backward(dSequenceLogProbs: dSlots(n))
+        return Outcome(sums: sums, tokens: tokens, gradients: Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount)))
+    }
+
+    /// Shared equals separate: log-probs within 1e-5 (relative to the sum's size for long sums, where one
+    /// float32 ulp already exceeds 1e-5), every token's log-prob within 1e-5, each gradient tensor within
+    /// 1e-4 of its largest entry.
+    static func expectSame(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let a = try separate(pairs, lmHead: lmHead), b = try shared(pairs, lmHead: lmHead, maxSequence: maxSequence)
+        for s in a.sums.indices {
+            #expect(abs(a.sums[s] - b.sums[s]) <= 1e-5 * max(1, abs(a.sums[s])), "slot \(s): \(a.sums[s]) vs \(b.sums[s])",
+                    sourceLocation: sourceLocation)
+            #expect(a.tokens[s].count == b.tokens[s].count, sourceLocation: sourceLocation)
+            let worst = zip(a.tokens[s], b.tokens[s]).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "slot \(s): a token log-prob differs by \(worst)", sourceLocation: sourceLocation)
+        }
+        let layout = ParameterLayout(config: config)
+        for slot in layout.slots {
+            let x = a.gradients[slot.offset..<(slot.offset + slot.count)], y = b.gradients[slot.offset..<(slot.offset + slot.count)]
+            let scale = x.map { abs($0) }.max() ?? 0
+            let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-4 * scale, "\(slot.name): differs by \(worst), largest entry \(scale)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: ArithCorruption.allCases)
+    func modelMatchesSeparateOnArithPairs(mode: ArithCorruption) throws {
+        try Self.expectSame(Self.arith(mode))
+    }
+
+    @Test func modelMatchesSeparateWithTheChunkedHead() throws {
+        try Self.expectSame(Self.arith(.step, count: 3), lmHead: .chunked)
+    }
+
+    @Test func modelMatchesSeparateWithoutCommonCompletionPrefixAndWhenIdenticalUpToEndOfText() throws {
+        let a = TrainingSequence(tokens: [10, 11, 12, 40, 41, 42, 0], firstTarget: 3)
+        let b = TrainingSequence(tokens: [10, 11, 12, 50, 51, 0], firstTarget: 3)
+        try Self.expectSame([(a, b), (a, a), (b, b)])
+    }
+
+    /// A pair whose shared row would not fit runs as two rows of one sequence each, with the same numbers.
+    @Test func modelMatchesSeparateWhenAPairFallsBackToTwoRows() throws {
+        let pairs = try Self.arith(.resample, count: 3)
+        let longest = pairs.map { max($0.chosen.positions, $0.rejected.positions) }.max()!
+        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: longest)
+        #expect(batch.B > pairs.count)
+        try Self.expectSame(pairs, maxSequence: longest)
+    }
+
+    /// A row's floats depend only on its own row: a pair scored alone or among others, first or last.
+    @Test func sharedRowsAreBatchInvariant() throws {
+        let pairs = try Self.arith(.step, count: 3) + Self.arith(.resample, count: 2)
+        let m = try Self.model(rows: 2 * pairs.count)
+        m.forward(SharedTrunkBatch(pairs: pairs, maxSequence: m.maxSequence))
+        let all = Array(UnsafeBufferPointer(start: m.sequenceLogProbs, count: 2 * pairs.count))
+        for i in [0, pairs.count - 1] {
+            m.forward(SharedTrunkBatch(pairs: [pairs[i]], maxSequence: m.maxSequence))
+            #expect(m.sequenceLogProbs[0].bitPattern == all[2 * i].bitPattern)
+            #expect(m.sequenceLogProbs[1].bitPattern == all[2 * i + 1].bitPattern)
+        }
+    }
+
+    /// The shared path's log-probs and gradients are the same bits whatever the worker count.
+    @Test(arguments: [2, 3])
+    func sharedRowsAreThreadCountInvariant(workers: Int) throws {
+        let pairs = try Self.arith(.step, count: 6) + Self.arith(.final, count: 2)
+        let one = try Parallel.withWorkers(1) { try Self.shared(pairs) }
+        let other = try Parallel.withWorkers(workers) { try Self.shared(pairs) }
+        #expect(zip(one.sums, other.sums).allSatisfy { $0.bitPattern == $1.bitPattern })
+        let differing = zip(one.gradients, other.gradients).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) gradient floats differ between 1 and \(workers) workers")
+    }
 }
