@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DPOPTrainer
 
@@ -200,5 +201,74 @@ struct SharedTrunkTests {
         #expect(zip(one.sums, other.sums).allSatisfy { $0.bitPattern == $1.bitPattern })
         let differing = zip(one.gradients, other.gradients).filter { $0.bitPattern != $1.bitPattern }.count
         #expect(differing == 0, "\(differing) gradient floats differ between 1 and \(workers) workers")
+    }
+
+    // MARK: - The preference step with train.share_trunk
+
+    /// Two preference steps with and without `shareTrunk`, from the same model and pairs, each side's reference
+    /// scored in its own layout: at step 0 policy = reference gives Δ = 0 exactly on both (else DPOP's
+    /// max(0, ref − policy) would be on); the first step's loss and gradients (1e-4 of each tensor's largest) agree, and so do the parameters
+    /// after one AdamW step wherever the gradient is not near 0. AdamW's first update is lr · g/(|g| + ε), so an
+    /// entry whose gradient is within rounding of 0 may move by up to ±lr on either side: measured, those move
+    /// the second step's loss by 5e-5 at lr 1e-4, hence its looser bound. With LD-DPO's tail weight as well.
+    @Test(arguments: [1.0, 0.5])
+    func aSharedTrunkStepEqualsASeparateStep(ldAlpha: Double) throws {
+        let pairs = try ArithTask.generate(ArithTaskConfig(count: 10, corruption: ArithCorruptionMix(only: .step), seed: 9))
+            .prefix(4).map { PreparedPair($0, buckets: nil) }
+        let loss = PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: 50, ldAlpha: ldAlpha)
+        struct Run { var losses: [Double]; var deltas: [Double]; var gradients: [Float]; var parameters: [Float] }
+        func run(_ share: Bool) throws -> Run {
+            let policy = try Self.model(rows: 2 * pairs.count)
+            var prepared = Array(pairs)
+            if share {
+                SequenceScorer.attachReferenceShared(policy, to: &prepared, tails: loss.weighsTails)
+            } else {
+                SequenceScorer.attachReference(policy, to: &prepared, keepTokens: false)
+                if loss.weighsTails { SequenceScorer.attachReferenceTails(policy, to: &prepared) }
+            }
+            let trainer = PreferenceTrainer(policy: policy, loss: loss,
+                                            config: PreferenceTrainConfig(steps: 2, batch: pairs.count, shareTrunk: share))
+            let first = try trainer.step(prepared, lr: 1e-4, stepNumber: 1)
+            let gradients = Array(UnsafeBufferPointer(start: policy.gradients, count: policy.parameterCount))
+            let parameters = Array(UnsafeBufferPointer(start: policy.parameters, count: policy.parameterCount))
+            let second = try trainer.step(prepared, lr: 1e-4, stepNumber: 2)
+            return Run(losses: [first.loss, second.loss], deltas: [first.chosenDelta, second.chosenDelta],
+                       gradients: gradients, parameters: parameters)
+        }
+        let separate = try run(false), shared = try run(true)
+        if !loss.weighsTails {
+            #expect(separate.deltas[0] == 0 && shared.deltas[0] == 0)
+            #expect(shared.losses[0] == separate.losses[0])
+        }
+        #expect(abs(shared.losses[0] - separate.losses[0]) <= 1e-5, "\(shared.losses[0]) vs \(separate.losses[0])")
+        #expect(abs(shared.losses[1] - separate.losses[1]) <= 1e-4, "\(shared.losses[1]) vs \(separate.losses[1])")
+        #expect(separate.losses[1] != separate.losses[0]) // the step moved something
+        for slot in ParameterLayout(config: Self.config).slots {
+            let range = slot.offset..<(slot.offset + slot.count)
+            let scale = separate.gradients[range].map { abs($0) }.max()!
+            var worstGradient: Float = 0, worstParameter: Float = 0
+            for i in range {
+                worstGradient = max(worstGradient, abs(shared.gradients[i] - separate.gradients[i]))
+                if abs(separate.gradients[i]) > 1e-4 * scale {
+                    worstParameter = max(worstParameter, abs(shared.parameters[i] - separate.parameters[i]))
+                }
+            }
+            #expect(worstGradient <= 1e-4 * scale, "\(slot.name): gradients differ by \(worstGradient), largest \(scale)")
+            #expect(worstParameter <= 1e-5, "\(slot.name): parameters after one step differ by \(worstParameter)")
+        }
+    }
+
+    /// `train.share_trunk` is off by default and left out of the config JSON then, so cell ids do not change.
+    @Test func shareTrunkIsLeftOutOfTheConfigJSONAtItsDefault() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(PreferenceTrainConfig().shareTrunk == false)
+        let plain = String(decoding: try encoder.encode(PreferenceTrainConfig()), as: UTF8.self)
+        #expect(!plain.contains("shareTrunk"))
+        let on = PreferenceTrainConfig(shareTrunk: true)
+        let data = try encoder.encode(on)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"shareTrunk\":true"))
+        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: data) == on)
+        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: Data(plain.utf8)) == PreferenceTrainConfig())
     }
 }

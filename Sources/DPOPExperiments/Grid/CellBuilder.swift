@@ -202,7 +202,9 @@ struct CellBuilder {
                                           adamw: AdamWConfig(weightDecay: Float(double("train.weight_decay"))),
                                           taskEvalPairs: int("train.task_eval_pairs"),
                                           profileRadius: int("train.profile_radius"),
-                                          entanglementPairs: int("train.entanglement_pairs"))
+                                          entanglementPairs: int("train.entanglement_pairs"),
+                                          shareTrunk: value(key(PreferenceTrainConfig.Settings.shareTrunk.key))?.value.boolValue
+                                              ?? PreferenceTrainConfig.Settings.shareTrunk.defaultValue)
 
         // Loss.
         // The reader stored a checked loss or combination label, so it parses.

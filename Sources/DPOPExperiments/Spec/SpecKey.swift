@@ -127,6 +127,7 @@ struct SpecKey: Sendable {
             SpecKey(Train.taskEvalPairs),
             SpecKey(Train.profileRadius),
             SpecKey(Train.entanglementPairs),
+            SpecKey(Train.shareTrunk.key, .flag, .bool(Train.shareTrunk.defaultValue)),
             SpecKey(Loss.kind.key, .lossKind, .string(Loss.kind.defaultValue.rawValue), short: "loss"),
             SpecKey(Loss.beta, short: "beta"),
             SpecKey(Loss.lambda, short: "lambda"),

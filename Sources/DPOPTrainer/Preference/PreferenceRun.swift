@@ -143,6 +143,11 @@ public final class PreferenceRun {
             SequenceScorer.attachReferenceTails(reference, to: &train)
             SequenceScorer.attachReferenceTails(reference, to: &eval)
         }
+        if config.train.shareTrunk {
+            // The step runs shared-trunk rows: the training pairs' reference log-probs must come from the
+            // same layout (a cache holds the separate path's). Evaluation keeps the separate path on both sides.
+            SequenceScorer.attachReferenceShared(reference, to: &train, tails: config.loss.weighsTails)
+        }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? []
         if let only = config.trainBucket {

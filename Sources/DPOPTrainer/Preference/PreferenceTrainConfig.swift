@@ -15,6 +15,9 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     public var profileRadius: Int
     /// Eval pairs (the first this many) whose gradient entanglement is measured at every eval step (0: none).
     public var entanglementPairs: Int
+    /// Whether the step and the training pairs' reference log-probs run each pair as one shared-trunk row
+    /// (`SharedTrunkBatch`) instead of two sequences; the same numbers within float32 rounding, less work.
+    public var shareTrunk: Bool
 
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.
     public enum Settings {
@@ -32,6 +35,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         public static let profileRadius = Setting<Int>("train.profile_radius", default: DisplacementProfile.defaultRadius, .closed(0, 4096))
         /// Off by default: two backward passes per pair at every eval step is a cost worth choosing.
         public static let entanglementPairs = Setting<Int>("train.entanglement_pairs", default: 0, .closed(0, 1e9))
+        /// Off by default until the shipped experiments are re-run with it (their numbers would move by float rounding).
+        public static let shareTrunk = Setting<Bool>("train.share_trunk", default: false)
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
@@ -41,7 +46,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                 adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue),
                 taskEvalPairs: Int = Settings.taskEvalPairs.defaultValue,
                 profileRadius: Int = Settings.profileRadius.defaultValue,
-                entanglementPairs: Int = Settings.entanglementPairs.defaultValue) {
+                entanglementPairs: Int = Settings.entanglementPairs.defaultValue,
+                shareTrunk: Bool = Settings.shareTrunk.defaultValue) {
         self.steps = steps
         self.batch = batch
         self.lr = lr
@@ -53,14 +59,15 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         self.taskEvalPairs = taskEvalPairs
         self.profileRadius = profileRadius
         self.entanglementPairs = entanglementPairs
+        self.shareTrunk = shareTrunk
     }
 
     private enum CodingKeys: String, CodingKey {
-        case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs
+        case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs, shareTrunk
     }
 
-    /// Encodes every field, except that the diagnostics added later (`profileRadius`, `entanglementPairs`)
-    /// are left out at their defaults, so configurations written before them, and the cell ids hashed
+    /// Encodes every field, except that the settings added later (`profileRadius`, `entanglementPairs`,
+    /// `shareTrunk`) are left out at their defaults, so configurations written before them, and the cell ids hashed
     /// from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -75,6 +82,7 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         try c.encode(taskEvalPairs, forKey: .taskEvalPairs)
         if profileRadius != Settings.profileRadius.defaultValue { try c.encode(profileRadius, forKey: .profileRadius) }
         if entanglementPairs != Settings.entanglementPairs.defaultValue { try c.encode(entanglementPairs, forKey: .entanglementPairs) }
+        if shareTrunk != Settings.shareTrunk.defaultValue { try c.encode(shareTrunk, forKey: .shareTrunk) }
     }
 
     /// Decodes a configuration; the diagnostics' settings may be missing and then take their defaults.
@@ -86,7 +94,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                   evalEvery: try c.decode(Int.self, forKey: .evalEvery), seed: try c.decode(UInt64.self, forKey: .seed),
                   adamw: try c.decode(AdamWConfig.self, forKey: .adamw), taskEvalPairs: try c.decode(Int.self, forKey: .taskEvalPairs),
                   profileRadius: try c.decodeIfPresent(Int.self, forKey: .profileRadius) ?? Settings.profileRadius.defaultValue,
-                  entanglementPairs: try c.decodeIfPresent(Int.self, forKey: .entanglementPairs) ?? Settings.entanglementPairs.defaultValue)
+                  entanglementPairs: try c.decodeIfPresent(Int.self, forKey: .entanglementPairs) ?? Settings.entanglementPairs.defaultValue,
+                  shareTrunk: try c.decodeIfPresent(Bool.self, forKey: .shareTrunk) ?? Settings.shareTrunk.defaultValue)
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.
