@@ -66,8 +66,9 @@ struct SharedTrunkTests {
     static let config = GPTConfig(vocabSize: 257, contextLength: 160, layers: 2, heads: 2, channels: 32)
 
     /// A small random model whose log-probs are far from uniform.
-    static func model(rows: Int, lmHead: LMHeadMode? = nil) throws -> GPTModel {
-        let m = try GPTModel(config: config, maxBatch: rows, maxSequence: config.contextLength, lmHead: lmHead)
+    static func model(rows: Int, lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil) throws -> GPTModel {
+        let m = try GPTModel(config: config, maxBatch: rows, maxSequence: maxSequence ?? config.contextLength, maxRow: maxRow,
+                             lmHead: lmHead)
         var rng = SplitMix64(seed: 17)
         for i in 0..<m.parameterCount { m.parameters[i] = Float(rng.nextNormal() * 0.1) }
         for slot in [m.layout.ln1w, m.layout.ln2w, m.layout.lnfw] {
@@ -120,10 +121,10 @@ struct SharedTrunkTests {
         return Outcome(sums: sums, tokens: tokens, gradients: Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount)))
     }
 
-    static func shared(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil) throws -> Outcome {
+    static func shared(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil) throws -> Outcome {
         let n = pairs.count
-        let m = try model(rows: 2 * n, lmHead: lmHead)
-        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: maxSequence ?? m.maxSequence)
+        let m = try model(rows: 2 * n, lmHead: lmHead, maxSequence: maxRow == nil ? nil : maxSequence, maxRow: maxRow)
+        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: maxRow ?? maxSequence ?? m.maxSequence)
         m.forward(batch)
         let sums = Array(UnsafeBufferPointer(start: m.sequenceLogProbs, count: 2 * n))
         var tokens = [[Float]](repeating: [], count: 2 * n)
@@ -136,9 +137,10 @@ struct SharedTrunkTests {
     /// Shared equals separate: summed log-probs within 1e-5, or 1e-6 relative beyond a size of 10 (a sum
     /// of ~200 nats is 1–2 float32 ulps = 1.5–3e-5 apart, the summands' rounding), every token's log-prob
     /// within 1e-5, each gradient tensor within 1e-5 of its largest entry (measured: about 1e-6).
-    static func expectSame(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil,
+    static func expectSame(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil,
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let a = try separate(pairs, lmHead: lmHead), b = try shared(pairs, lmHead: lmHead, maxSequence: maxSequence)
+        let a = try separate(pairs, lmHead: lmHead)
+        let b = try shared(pairs, lmHead: lmHead, maxSequence: maxSequence, maxRow: maxRow)
         for s in a.sums.indices {
             #expect(abs(a.sums[s] - b.sums[s]) <= 1e-6 * max(10, abs(a.sums[s])), "slot \(s): \(a.sums[s]) vs \(b.sums[s])",
                     sourceLocation: sourceLocation)
@@ -177,6 +179,16 @@ struct SharedTrunkTests {
         let batch = SharedTrunkBatch(pairs: pairs, maxSequence: longest)
         #expect(batch.B > pairs.count)
         try Self.expectSame(pairs, maxSequence: longest)
+    }
+
+    /// Shared rows longer than the model's sequence length run in an arena grown to `maxRow` (their positions
+    /// stay below the context), one row per pair, with the same numbers.
+    @Test func sharedRowsLongerThanTheSequenceLengthFitMaxRow() throws {
+        let pairs = try Self.arith(.resample, count: 3)
+        let longest = pairs.map { max($0.chosen.positions, $0.rejected.positions) }.max()!
+        #expect(pairs.map { RowLayout.sharedTrunk(chosen: $0.chosen, rejected: $0.rejected).count }.max()! > longest)
+        #expect(SharedTrunkBatch(pairs: pairs, maxSequence: 2 * longest).B == pairs.count)
+        try Self.expectSame(pairs, maxSequence: longest, maxRow: 2 * longest)
     }
 
     /// A row's floats depend only on its own row: a pair scored alone or among others, first or last.

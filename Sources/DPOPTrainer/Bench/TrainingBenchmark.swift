@@ -201,7 +201,7 @@ public enum TrainingBenchmark {
     /// Each side's reference log-probs come from its own layout.
     public static func runPreferenceSharing(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> SharedTrunkBenchmarkResult {
         let s = try Setup(c)
-        let sharedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T)
+        let sharedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
         sharedModel.copyParameters(from: s.model)
         var separatePairs = s.pairs.pairs, sharedPairs = s.pairs.pairs
         SequenceScorer.attachReference(s.model, to: &separatePairs, keepTokens: false)
@@ -227,7 +227,7 @@ public enum TrainingBenchmark {
         let r2 = result(loss: loss.kind.rawValue, times: sharedTimes, model: sharedModel, config: c, pairs: s.pairs)
         return SharedTrunkBenchmarkResult(separate: r1, shared: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
                                           shared_rows: SharedTrunkBatch(pairs: s.pairs.pairs.map { (chosen: $0.chosen, rejected: $0.rejected) },
-                                                                        maxSequence: s.T).B)
+                                                                        maxSequence: sharedModel.maxRow).B)
     }
 
     /// Median-timed scoring of the batch's chosen and rejected sequences, forward only, through

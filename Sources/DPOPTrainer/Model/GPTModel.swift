@@ -16,6 +16,10 @@ public final class GPTModel {
     /// Largest batch and sequence length a forward may use.
     public let maxBatch: Int
     public let maxSequence: Int
+    /// Longest packed row `forward(_:)` may run: `maxSequence`, or more for shared-trunk rows, whose
+    /// `[trunk | chosen tail | rejected tail]` is longer than either sequence while its position ids stay
+    /// below the context. The arena's rows grow to it only when a packed forward needs them.
+    public let maxRow: Int
     /// How the output layer runs (whole batch, or chunks of scored rows for a large vocabulary).
     public let lmHead: LMHeadMode
     /// Activations, sized for the largest batch a forward has run (at most `maxBatch`): an arena
@@ -51,17 +55,23 @@ public final class GPTModel {
     /// Allocates the parameters; the activation arena is allocated by the first forward and again
     /// only when a larger batch comes, so steady-state forwards and backwards allocate nothing large.
     /// `lmHead` nil picks `LMHeadMode.automatic` for the vocabulary.
-    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int, lmHead: LMHeadMode? = nil) throws {
+    /// `maxRow` (default `maxSequence`, at most 2·context) is the longest packed row `forward(_:)` may run.
+    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int, maxRow: Int? = nil, lmHead: LMHeadMode? = nil) throws {
         try config.validate()
         guard maxSequence >= 1, maxSequence <= config.contextLength else {
             throw DPOPError.invalidConfiguration(
                 "sequence length \(maxSequence) must be in 1...\(config.contextLength) (the model's context)")
         }
         guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
+        let maxRow = maxRow ?? maxSequence
+        guard maxRow >= maxSequence, maxRow <= 2 * config.contextLength else {
+            throw DPOPError.invalidConfiguration(
+                "packed row length \(maxRow) must be in \(maxSequence)...\(2 * config.contextLength) (the sequence length to twice the context)")
+        }
         // Parameters now; activations come with the first forward, sized by the batch it runs (a
         // run's plan, `MemoryPlan.run`, checks those for the batches its pairs make).
         let lmHead = lmHead ?? .automatic(vocabularySize: config.vocabSize)
-        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxSequence, lmHead: lmHead).check()
+        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxRow, lmHead: lmHead).check()
         self.lmHead = lmHead
         self.config = config
         layout = ParameterLayout(config: config)
@@ -71,6 +81,7 @@ public final class GPTModel {
         gradients.initialize(repeating: 0, count: layout.count)
         self.maxBatch = maxBatch
         self.maxSequence = maxSequence
+        self.maxRow = maxRow
     }
 
     deinit {
@@ -205,7 +216,7 @@ public final class GPTModel {
     /// slot; `backward(dSequenceLogProbs:)` takes one gradient per slot.
     public func forward(_ batch: SharedTrunkBatch) {
         let B = batch.B, T = batch.T
-        batch.lengths.withUnsafeBufferPointer { prepare(B: B, T: T, lengths: $0.baseAddress!) }
+        batch.lengths.withUnsafeBufferPointer { prepare(B: B, T: T, lengths: $0.baseAddress!, packed: true) }
         let C = config.channels, V = config.vocabSize
         let BT = B * T
         let p = parameters, lay = layout, a = acts
@@ -235,13 +246,17 @@ public final class GPTModel {
         return packedHead.pointer
     }
 
-    /// Checks the shape, grows the arena for B rows and records the rows of the forward about to run.
-    private func prepare(B: Int, T: Int, lengths: UnsafePointer<Int32>?) {
-        precondition(B >= 1 && B <= maxBatch && T >= 1 && T <= maxSequence,
-                     "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(maxSequence))")
-        if (arena?.maxBatch ?? 0) < B {
+    /// Checks the shape, grows the arena for B rows (of `maxRow` positions once a packed forward needs
+    /// more than `maxSequence`) and records the rows of the forward about to run.
+    private func prepare(B: Int, T: Int, lengths: UnsafePointer<Int32>?, packed: Bool = false) {
+        let longest = packed ? maxRow : maxSequence
+        precondition(B >= 1 && B <= maxBatch && T >= 1 && T <= longest,
+                     "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(longest))")
+        let arenaRows = max(B, arena?.maxBatch ?? 0)
+        let length = T > maxSequence ? maxRow : max(maxSequence, arena?.maxSequence ?? 0)
+        if (arena?.maxBatch ?? 0) < arenaRows || (arena?.maxSequence ?? 0) < length {
             arena = nil // the old one goes before the new one is allocated
-            arena = ActivationArena(config: config, maxBatch: B, maxSequence: maxSequence, lmHead: lmHead)
+            arena = ActivationArena(config: config, maxBatch: arenaRows, maxSequence: length, lmHead: lmHead)
         }
         lastBatch = B
         lastSequence = T

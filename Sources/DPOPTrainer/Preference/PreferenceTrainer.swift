@@ -135,12 +135,12 @@ public final class PreferenceTrainer {
     }
 
     /// `step` with each pair as one shared-trunk row (`train.share_trunk`): pair k's chosen log-prob in
-    /// slot 2k, its rejected one in 2k + 1 (a pair whose row would exceed the context runs as two rows).
+    /// slot 2k, its rejected one in 2k + 1 (a pair whose row would exceed the policy's `maxRow` runs as two rows).
     /// The reference log-probs must come from the same layout (`SequenceScorer.attachReferenceShared`).
     private func sharedStep<Pairs: Collection>(_ pairs: Pairs, lr: Float, stepNumber: Int) throws -> PreferenceStepResult
         where Pairs.Element == PreparedPair {
         let B = pairs.count
-        var shared = SharedTrunkBatch(pairs: pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, maxSequence: policy.maxSequence)
+        var shared = SharedTrunkBatch(pairs: pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, maxSequence: policy.maxRow)
         if loss.weighsTails {
             for (k, p) in pairs.enumerated() {
                 shared.targets.weigh(slot: 2 * k, from: p.sharedLength, by: Float(loss.ldAlpha))

@@ -35,7 +35,7 @@ public enum SequenceScorer {
 
     /// Summed log-probs (and, when `keepTokens`, per-token log-probs of the scored targets in order) of
     /// each pair's chosen and rejected sequences, each pair run as one shared-trunk row
-    /// (`SharedTrunkBatch`; two rows when its shared row exceeds the model's context), in batches of at
+    /// (`SharedTrunkBatch`; two rows when its shared row exceeds the model's `maxRow`), in batches of at
     /// most maxBatch rows. A row's numbers depend on its own pair only, so the cut is free.
     public static func scorePairs(_ model: GPTModel, _ pairs: [(chosen: TrainingSequence, rejected: TrainingSequence)],
                                   keepTokens: Bool = false)
@@ -46,7 +46,7 @@ public enum SequenceScorer {
         var start = 0
         while start < pairs.count {
             let slice = pairs[start..<min(pairs.count, start + perBatch)]
-            let batch = SharedTrunkBatch(pairs: slice, maxSequence: model.maxSequence)
+            let batch = SharedTrunkBatch(pairs: slice, maxSequence: model.maxRow)
             model.forward(batch)
             var tokens = [[Float]](repeating: [], count: keepTokens ? 2 * slice.count : 0)
             if keepTokens {
