@@ -16,9 +16,25 @@ import Testing
 
     static var rows: SequenceRows { SequenceRows(B: layouts.count, T: T, lengths: layouts.map(\.count)) }
 
-    @Test func segmentAttentionMatchesNaive() {
-        let C = 12, NH = 3, rows = Self.rows, T = Self.T
-        let segments = Self.layouts.map(\.segments)
+    /// Rows whose trunk and tails span several causal tiles (`SegmentAttention.tileRows`), and a short one.
+    static let longLayouts: [RowLayout] = {
+        let prompt: [Int32] = (0..<7).map { Int32($0 % 5 + 1) }
+        let common: [Int32] = (0..<(SegmentAttention.tileRows + 12)).map { Int32($0 % 11 + 3) }
+        let chosen = prompt + common + (0..<(SegmentAttention.tileRows + 5)).map { Int32($0 % 7 + 20) } + [0]
+        let rejected = prompt + common + (0..<(2 * SegmentAttention.tileRows + 1)).map { Int32($0 % 9 + 30) } + [0]
+        return [RowLayout.sharedTrunk(chosen: TrainingSequence(tokens: chosen, firstTarget: 7),
+                                      rejected: TrainingSequence(tokens: rejected, firstTarget: 7)),
+                RowLayout.single(TrainingSequence(tokens: Array(rejected.prefix(SegmentAttention.tileRows + 3)), firstTarget: 7))]
+    }()
+
+    @Test(arguments: [false, true])
+    func segmentAttentionMatchesNaive(long: Bool) {
+        let C = long ? 8 : 12, NH = long ? 2 : 3
+        let layouts = long ? Self.longLayouts : Self.layouts
+        let T = long ? layouts.map(\.count).max()! : Self.T
+        let rows = SequenceRows(B: layouts.count, T: T, lengths: layouts.map(\.count))
+        let segments = layouts.map(\.segments)
+        if long { #expect(segments[0].allSatisfy { $0.end - $0.start > SegmentAttention.tileRows }) }
         let qkv = GradientCheck.random(rows.rowCount * 3 * C, seed: 51, scale: 2)
         let dout = GradientCheck.random(rows.rowCount * C, seed: 52)
         var out1 = GradientCheck.random(rows.rowCount * C, seed: 53, scale: 100), out2 = out1
