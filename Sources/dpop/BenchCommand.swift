@@ -49,6 +49,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
     @Flag(help: "Time greedy decoding instead: --batch prompts of --prompt-length bytes, up to --completion-length new tokens, with the KV cache and by full forwards.")
     var decode = false
+    @Flag(help: "With a preference --loss: time the step with separate rows and with shared-trunk rows (one row per pair), alternating, and print the ratio.")
+    var shareTrunk = false
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
     /// Which flag sets which setting.
@@ -95,7 +97,10 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         _ = try benchmarkConfig()
-        _ = try lossConfig()
+        let loss = try lossConfig()
+        if shareTrunk && (loss == nil || score || decode) {
+            throw ValidationError("--share-trunk times a preference step: give --loss dpo, dpop, … (not sft, --score or --decode)")
+        }
     }
 
     func run() throws {
@@ -125,6 +130,21 @@ struct BenchCommand: ParsableCommand {
         if let writePairs {
             try BenchmarkPairs(c).writeIDs(to: URL(fileURLWithPath: writePairs))
             print("wrote \(c.batch) pairs' token ids to \(writePairs)")
+        }
+        if shareTrunk, let lossConfig = try lossConfig() {
+            let r = try TrainingBenchmark.runPreferenceSharing(c, loss: lossConfig)
+            print(String(format: "%@ step, separate rows: %.2f ms median, %.0f tokens/s", r.separate.loss,
+                         r.separate.sec_per_step_median * 1000, r.separate.tokens_per_s))
+            print(String(format: "%@ step, shared trunk (%d rows): %.2f ms median, %.0f tokens/s", r.shared.loss, r.shared_rows,
+                         r.shared.sec_per_step_median * 1000, r.shared.tokens_per_s))
+            print(String(format: "%@ pairs: %d tokens per step, %.1f%% of them in shared trunks; shared / separate speed %.2fx",
+                         r.separate.pairs, r.separate.tokens_per_step, 100 * r.separate.trunk_saved_share, r.speedup))
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            }
+            return
         }
         let result: BenchmarkResult
         if score {

@@ -24,6 +24,8 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var lossOptions: LossOptions
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(help: "Add each pair's CHES score (ches, ches_normalised), under --reference or else --model.") var ches = false
+    @Flag(help: "Score each pair as one shared-trunk row (prompt + common completion prefix once), as `dpop train --share-trunk` trains.")
+    var shareTrunk = false
 
     /// Sequences per forward (the arena's rows): enough to keep the matrix products efficient.
     static let batch = 32
@@ -48,7 +50,7 @@ struct ScoreCommand: ParsableCommand {
         let policy = try policyFolder.load(maxBatch: batch)
         let ref = try referenceFolder?.load(maxBatch: batch)
         let scores = PairScorer.score(pairs: pairs, lines: lines, model: policy, reference: ref, loss: try lossOptions.config(),
-                                      tokenizer: tokenizer, ches: ches)
+                                      tokenizer: tokenizer, ches: ches, shareTrunk: shareTrunk)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

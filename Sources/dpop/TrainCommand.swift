@@ -54,6 +54,8 @@ struct TrainCommand: ParsableCommand {
     var entanglementPairs = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue
     @Flag(help: "Write pairs.jsonl into --out: every pair's edit distances, CHES under the reference, and Δw, Δl at the end.")
     var pairRecords = false
+    @Flag(help: "Run each pair as one shared-trunk row (prompt + common prefix once) in the step and the reference scoring.")
+    var shareTrunk = PreferenceTrainConfig.Settings.shareTrunk.defaultValue
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0
     @Option(help: "Seed of the reference only (its initialisation and SFT order), of the split and of --task arith's pairs, so runs that differ in --seed share one reference (default: --seed).")
@@ -81,6 +83,7 @@ struct TrainCommand: ParsableCommand {
         PreferenceTrainConfig.Settings.taskEvalPairs.key: "task-eval-pairs",
         PreferenceTrainConfig.Settings.profileRadius.key: "profile-radius",
         PreferenceTrainConfig.Settings.entanglementPairs.key: "entanglement-pairs",
+        PreferenceTrainConfig.Settings.shareTrunk.key: "share-trunk",
         PreferenceRunConfig.Settings.evalFraction.key: "eval-fraction",
     ])
 
@@ -120,7 +123,7 @@ struct TrainCommand: ParsableCommand {
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs, profileRadius: profileRadius,
-                                         entanglementPairs: entanglementPairs, pairRecords: pairRecords),
+                                         entanglementPairs: entanglementPairs, pairRecords: pairRecords, shareTrunk: shareTrunk),
             loss: try lossOptions.config(), evalFraction: evalFraction, splitSeed: referenceSeed, buckets: bucket, trainBucket: onlyBucket,
             bucketBy: try bucketStatistic(), quantileBuckets: quantileBuckets ? true : nil)
         try Self.flags.validating { try config.validate(pairs: task == nil ? nil : pairs, sftStage: sftStageRuns) }

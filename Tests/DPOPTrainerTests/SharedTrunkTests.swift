@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DPOPTrainer
 
@@ -58,5 +59,228 @@ struct SharedTrunkTests {
                 Self.expectSameTargets(prepared.chosen, prepared.rejected)
             }
         }
+    }
+
+    // MARK: - The model on shared-trunk rows against the separate-sequence path
+
+    static let config = GPTConfig(vocabSize: 257, contextLength: 160, layers: 2, heads: 2, channels: 32)
+
+    /// A small random model whose log-probs are far from uniform.
+    static func model(rows: Int, lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil) throws -> GPTModel {
+        let m = try GPTModel(config: config, maxBatch: rows, maxSequence: maxSequence ?? config.contextLength, maxRow: maxRow,
+                             lmHead: lmHead)
+        var rng = SplitMix64(seed: 17)
+        for i in 0..<m.parameterCount { m.parameters[i] = Float(rng.nextNormal() * 0.1) }
+        for slot in [m.layout.ln1w, m.layout.ln2w, m.layout.lnfw] {
+            for i in slot.offset..<(slot.offset + slot.count) { m.parameters[i] += 1 }
+        }
+        return m
+    }
+
+    typealias Pair = (chosen: TrainingSequence, rejected: TrainingSequence)
+
+    /// Arith pairs of one corruption mode, tokenised as training tokenises them.
+    static func arith(_ mode: ArithCorruption, count: Int = 4, seed: UInt64 = 5) throws -> [Pair] {
+        // The generator makes at least 10 pairs; the first `count` keep the tests fast.
+        try ArithTask.generate(ArithTaskConfig(count: max(10, count), corruption: ArithCorruptionMix(only: mode), seed: seed))
+            .prefix(count).map { let p = PreparedPair($0, buckets: nil); return (p.chosen, p.rejected) }
+    }
+
+    /// Per-slot log-probs (chosen 2i, rejected 2i + 1), per-slot token log-probs and gradients of one
+    /// forward and backward, separate (chosen rows then rejected rows, `SequenceBatch`) or shared.
+    struct Outcome {
+        var sums: [Float]
+        var tokens: [[Float]]
+        var gradients: [Float]
+    }
+
+    /// A fixed, seeded gradient for each slot.
+    static func dSlots(_ n: Int) -> [Float] {
+        var rng = SplitMix64(seed: 23)
+        return (0..<(2 * n)).map { _ in Float(rng.nextUnitDouble() * 2 - 1) }
+    }
+
+    static func separate(_ pairs: [Pair], lmHead: LMHeadMode? = nil) throws -> Outcome {
+        let n = pairs.count
+        let m = try model(rows: 2 * n, lmHead: lmHead)
+        var batch = SequenceBatch(maxBatch: 2 * n, maxSequence: m.maxSequence)
+        let rows = pairs.map(\.chosen) + pairs.map(\.rejected)
+        batch.fill(rows)
+        batch.forward(m)
+        let d = dSlots(n)
+        var sums = [Float](repeating: 0, count: 2 * n), tokens = [[Float]](repeating: [], count: 2 * n)
+        var dseq = [Float](repeating: 0, count: 2 * n)
+        for (r, s) in rows.enumerated() {
+            let slot = r < n ? 2 * r : 2 * (r - n) + 1
+            sums[slot] = m.sequenceLogProbs[r]
+            tokens[slot] = (s.firstTarget - 1..<s.positions).map { m.tokenLogProbs[r * batch.T + $0] }
+            dseq[r] = d[slot]
+        }
+        m.zeroGradients()
+        m.backward(dSequenceLogProbs: dseq)
+        return Outcome(sums: sums, tokens: tokens, gradients: Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount)))
+    }
+
+    static func shared(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil) throws -> Outcome {
+        let n = pairs.count
+        let m = try model(rows: 2 * n, lmHead: lmHead, maxSequence: maxRow == nil ? nil : maxSequence, maxRow: maxRow)
+        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: maxRow ?? maxSequence ?? m.maxSequence)
+        m.forward(batch)
+        let sums = Array(UnsafeBufferPointer(start: m.sequenceLogProbs, count: 2 * n))
+        var tokens = [[Float]](repeating: [], count: 2 * n)
+        for k in 0..<batch.targets.count { tokens[batch.targets.slot[k]].append(m.targetLogProbs[k]) }
+        m.zeroGradients()
+        m.backward(dSequenceLogProbs: dSlots(n))
+        return Outcome(sums: sums, tokens: tokens, gradients: Array(UnsafeBufferPointer(start: m.gradients, count: m.parameterCount)))
+    }
+
+    /// Shared equals separate: summed log-probs within 1e-5, or 1e-6 relative beyond a size of 10 (a sum
+    /// of ~200 nats is 1–2 float32 ulps = 1.5–3e-5 apart, the summands' rounding), every token's log-prob
+    /// within 1e-5, each gradient tensor within 1e-5 of its largest entry (measured: about 1e-6).
+    static func expectSame(_ pairs: [Pair], lmHead: LMHeadMode? = nil, maxSequence: Int? = nil, maxRow: Int? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let a = try separate(pairs, lmHead: lmHead)
+        let b = try shared(pairs, lmHead: lmHead, maxSequence: maxSequence, maxRow: maxRow)
+        for s in a.sums.indices {
+            #expect(abs(a.sums[s] - b.sums[s]) <= 1e-6 * max(10, abs(a.sums[s])), "slot \(s): \(a.sums[s]) vs \(b.sums[s])",
+                    sourceLocation: sourceLocation)
+            #expect(a.tokens[s].count == b.tokens[s].count, sourceLocation: sourceLocation)
+            let worst = zip(a.tokens[s], b.tokens[s]).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "slot \(s): a token log-prob differs by \(worst)", sourceLocation: sourceLocation)
+        }
+        let layout = ParameterLayout(config: config)
+        for slot in layout.slots {
+            let x = a.gradients[slot.offset..<(slot.offset + slot.count)], y = b.gradients[slot.offset..<(slot.offset + slot.count)]
+            let scale = x.map { abs($0) }.max() ?? 0
+            let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5 * scale, "\(slot.name): differs by \(worst), largest entry \(scale)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: ArithCorruption.allCases)
+    func modelMatchesSeparateOnArithPairs(mode: ArithCorruption) throws {
+        try Self.expectSame(Self.arith(mode))
+    }
+
+    @Test func modelMatchesSeparateWithTheChunkedHead() throws {
+        try Self.expectSame(Self.arith(.step, count: 3), lmHead: .chunked)
+    }
+
+    @Test func modelMatchesSeparateWithoutCommonCompletionPrefixAndWhenIdenticalUpToEndOfText() throws {
+        let a = TrainingSequence(tokens: [10, 11, 12, 40, 41, 42, 0], firstTarget: 3)
+        let b = TrainingSequence(tokens: [10, 11, 12, 50, 51, 0], firstTarget: 3)
+        try Self.expectSame([(a, b), (a, a), (b, b)])
+    }
+
+    /// A pair whose shared row would not fit runs as two rows of one sequence each, with the same numbers.
+    @Test func modelMatchesSeparateWhenAPairFallsBackToTwoRows() throws {
+        let pairs = try Self.arith(.resample, count: 3)
+        let longest = pairs.map { max($0.chosen.positions, $0.rejected.positions) }.max()!
+        let batch = SharedTrunkBatch(pairs: pairs, maxSequence: longest)
+        #expect(batch.B > pairs.count)
+        try Self.expectSame(pairs, maxSequence: longest)
+    }
+
+    /// Shared rows longer than the model's sequence length run in an arena grown to `maxRow` (their positions
+    /// stay below the context), one row per pair, with the same numbers.
+    @Test func sharedRowsLongerThanTheSequenceLengthFitMaxRow() throws {
+        let pairs = try Self.arith(.resample, count: 3)
+        let longest = pairs.map { max($0.chosen.positions, $0.rejected.positions) }.max()!
+        #expect(pairs.map { RowLayout.sharedTrunk(chosen: $0.chosen, rejected: $0.rejected).count }.max()! > longest)
+        #expect(SharedTrunkBatch(pairs: pairs, maxSequence: 2 * longest).B == pairs.count)
+        try Self.expectSame(pairs, maxSequence: longest, maxRow: 2 * longest)
+    }
+
+    /// A row's floats depend only on its own row: a pair scored alone or among others, first or last.
+    @Test func sharedRowsAreBatchInvariant() throws {
+        let pairs = try Self.arith(.step, count: 3) + Self.arith(.resample, count: 2)
+        let m = try Self.model(rows: 2 * pairs.count)
+        m.forward(SharedTrunkBatch(pairs: pairs, maxSequence: m.maxSequence))
+        let all = Array(UnsafeBufferPointer(start: m.sequenceLogProbs, count: 2 * pairs.count))
+        for i in [0, pairs.count - 1] {
+            m.forward(SharedTrunkBatch(pairs: [pairs[i]], maxSequence: m.maxSequence))
+            #expect(m.sequenceLogProbs[0].bitPattern == all[2 * i].bitPattern)
+            #expect(m.sequenceLogProbs[1].bitPattern == all[2 * i + 1].bitPattern)
+        }
+    }
+
+    /// The shared path's log-probs and gradients are the same bits whatever the worker count.
+    @Test(arguments: [2, 3])
+    func sharedRowsAreThreadCountInvariant(workers: Int) throws {
+        let pairs = try Self.arith(.step, count: 6) + Self.arith(.final, count: 2)
+        let one = try Parallel.withWorkers(1) { try Self.shared(pairs) }
+        let other = try Parallel.withWorkers(workers) { try Self.shared(pairs) }
+        #expect(zip(one.sums, other.sums).allSatisfy { $0.bitPattern == $1.bitPattern })
+        let differing = zip(one.gradients, other.gradients).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) gradient floats differ between 1 and \(workers) workers")
+    }
+
+    // MARK: - The preference step with train.share_trunk
+
+    /// Two preference steps with and without `shareTrunk`, from the same model and pairs, each side's reference
+    /// scored in its own layout: at step 0 policy = reference gives Δ = 0 exactly on both (else DPOP's
+    /// max(0, ref − policy) would be on); the first step's loss and gradients (1e-4 of each tensor's largest) agree, and so do the parameters
+    /// after one AdamW step wherever the gradient is not near 0. AdamW's first update is lr · g/(|g| + ε), so an
+    /// entry whose gradient is within rounding of 0 may move by up to ±lr on either side: measured, those move
+    /// the second step's loss by 5e-5 at lr 1e-4, hence its looser bound. With LD-DPO's tail weight as well.
+    @Test(arguments: [1.0, 0.5])
+    func aSharedTrunkStepEqualsASeparateStep(ldAlpha: Double) throws {
+        let pairs = try ArithTask.generate(ArithTaskConfig(count: 10, corruption: ArithCorruptionMix(only: .step), seed: 9))
+            .prefix(4).map { PreparedPair($0, buckets: nil) }
+        let loss = PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: 50, ldAlpha: ldAlpha)
+        struct Run { var losses: [Double]; var deltas: [Double]; var gradients: [Float]; var parameters: [Float] }
+        func run(_ share: Bool) throws -> Run {
+            let policy = try Self.model(rows: 2 * pairs.count)
+            var prepared = Array(pairs)
+            if share {
+                SequenceScorer.attachReferenceShared(policy, to: &prepared, tails: loss.weighsTails)
+            } else {
+                SequenceScorer.attachReference(policy, to: &prepared, keepTokens: false)
+                if loss.weighsTails { SequenceScorer.attachReferenceTails(policy, to: &prepared) }
+            }
+            let trainer = PreferenceTrainer(policy: policy, loss: loss,
+                                            config: PreferenceTrainConfig(steps: 2, batch: pairs.count, shareTrunk: share))
+            let first = try trainer.step(prepared, lr: 1e-4, stepNumber: 1)
+            let gradients = Array(UnsafeBufferPointer(start: policy.gradients, count: policy.parameterCount))
+            let parameters = Array(UnsafeBufferPointer(start: policy.parameters, count: policy.parameterCount))
+            let second = try trainer.step(prepared, lr: 1e-4, stepNumber: 2)
+            return Run(losses: [first.loss, second.loss], deltas: [first.chosenDelta, second.chosenDelta],
+                       gradients: gradients, parameters: parameters)
+        }
+        let separate = try run(false), shared = try run(true)
+        if !loss.weighsTails {
+            #expect(separate.deltas[0] == 0 && shared.deltas[0] == 0)
+            #expect(shared.losses[0] == separate.losses[0])
+        }
+        #expect(abs(shared.losses[0] - separate.losses[0]) <= 1e-5, "\(shared.losses[0]) vs \(separate.losses[0])")
+        #expect(abs(shared.losses[1] - separate.losses[1]) <= 1e-4, "\(shared.losses[1]) vs \(separate.losses[1])")
+        #expect(separate.losses[1] != separate.losses[0]) // the step moved something
+        for slot in ParameterLayout(config: Self.config).slots {
+            let range = slot.offset..<(slot.offset + slot.count)
+            let scale = separate.gradients[range].map { abs($0) }.max()!
+            var worstGradient: Float = 0, worstParameter: Float = 0
+            for i in range {
+                worstGradient = max(worstGradient, abs(shared.gradients[i] - separate.gradients[i]))
+                if abs(separate.gradients[i]) > 1e-4 * scale {
+                    worstParameter = max(worstParameter, abs(shared.parameters[i] - separate.parameters[i]))
+                }
+            }
+            #expect(worstGradient <= 1e-4 * scale, "\(slot.name): gradients differ by \(worstGradient), largest \(scale)")
+            #expect(worstParameter <= 1e-5, "\(slot.name): parameters after one step differ by \(worstParameter)")
+        }
+    }
+
+    /// `train.share_trunk` is off by default and left out of the config JSON then, so cell ids do not change.
+    @Test func shareTrunkIsLeftOutOfTheConfigJSONAtItsDefault() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(PreferenceTrainConfig().shareTrunk == false)
+        let plain = String(decoding: try encoder.encode(PreferenceTrainConfig()), as: UTF8.self)
+        #expect(!plain.contains("shareTrunk"))
+        let on = PreferenceTrainConfig(shareTrunk: true)
+        let data = try encoder.encode(on)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"shareTrunk\":true"))
+        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: data) == on)
+        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: Data(plain.utf8)) == PreferenceTrainConfig())
     }
 }

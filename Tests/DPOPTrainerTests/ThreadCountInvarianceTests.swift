@@ -112,4 +112,19 @@ import Testing
         #expect(one.allSatisfy { $0.entanglementCosines?.count == 3 })
         #expect(one == two)
     }
+
+    /// `train.share_trunk`: the shared-trunk step and the reference scoring it needs give the same records with 1 or 2 workers.
+    @Test func aSharedTrunkRunIsTheSameWithOneOrTwoWorkers() throws {
+        let pairs = try PreferenceTrainingTests.pairs(32, mix: "step:0.5,resample:0.5")
+        var config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpop, beta: 0.5), steps: 3)
+        config.sft.steps = 4
+        config.train.taskEvalPairs = 0
+        config.train.shareTrunk = true
+        func run(_ workers: Int) throws -> [EvalRecord] {
+            try Self.withWorkers(workers) { try PreferenceRun(config: config, pairs: pairs).run() }.map { var r = $0; r.elapsed = 0; return r }
+        }
+        let (one, two) = (try run(1), try run(2))
+        #expect(one.count >= 2)
+        #expect(one == two)
+    }
 }

@@ -252,7 +252,9 @@ struct CellBuilder {
                                           taskEvalPairs: int("train.task_eval_pairs"),
                                           profileRadius: int("train.profile_radius"),
                                           entanglementPairs: int("train.entanglement_pairs"),
-                                          pairRecords: value(key("train.pair_records"))?.value.boolValue ?? false)
+                                          pairRecords: value(key("train.pair_records"))?.value.boolValue ?? false,
+                                          shareTrunk: value(key(PreferenceTrainConfig.Settings.shareTrunk.key))?.value.boolValue
+                                              ?? PreferenceTrainConfig.Settings.shareTrunk.defaultValue)
 
         // Loss.
         // The reader stored a checked loss or combination label, so it parses.

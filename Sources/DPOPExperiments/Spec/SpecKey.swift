@@ -130,6 +130,7 @@ struct SpecKey: Sendable {
             SpecKey(Train.profileRadius),
             SpecKey(Train.entanglementPairs),
             SpecKey(Train.pairRecords.key, .flag, .bool(Train.pairRecords.defaultValue)),
+            SpecKey(Train.shareTrunk.key, .flag, .bool(Train.shareTrunk.defaultValue)),
             SpecKey(Loss.kind.key, .lossKind, .string(Loss.kind.defaultValue.rawValue), short: "loss"),
             SpecKey(Loss.beta, short: "beta"),
             SpecKey(Loss.lambda, short: "lambda"),

@@ -196,6 +196,40 @@ public enum TrainingBenchmark {
         return result(loss: loss.kind.rawValue, times: times, model: s.model, config: c, pairs: s.pairs)
     }
 
+    /// Preference steps with and without shared-trunk rows (`train.share_trunk`), timed in one run on two
+    /// identical models, alternating a separate step and a shared step so both see the same machine load.
+    /// Each side's reference log-probs come from its own layout.
+    public static func runPreferenceSharing(_ c: BenchmarkConfig, loss: PreferenceLossConfig) throws -> SharedTrunkBenchmarkResult {
+        let s = try Setup(c)
+        let sharedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
+        sharedModel.copyParameters(from: s.model)
+        var separatePairs = s.pairs.pairs, sharedPairs = s.pairs.pairs
+        SequenceScorer.attachReference(s.model, to: &separatePairs, keepTokens: false)
+        SequenceScorer.attachReferenceShared(sharedModel, to: &sharedPairs, tails: loss.weighsTails)
+        if loss.weighsTails { SequenceScorer.attachReferenceTails(s.model, to: &separatePairs) }
+        let separate = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch))
+        let shared = PreferenceTrainer(policy: sharedModel, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: true))
+        var separateTimes: [Double] = [], sharedTimes: [Double] = []
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        for i in 0..<(c.warmup + c.steps) {
+            let a = try timed { _ = try separate.step(separatePairs, lr: 3e-4, stepNumber: i + 1) }
+            let b = try timed { _ = try shared.step(sharedPairs, lr: 3e-4, stepNumber: i + 1) }
+            if i >= c.warmup {
+                separateTimes.append(a)
+                sharedTimes.append(b)
+            }
+        }
+        let r1 = result(loss: loss.kind.rawValue, times: separateTimes, model: s.model, config: c, pairs: s.pairs)
+        let r2 = result(loss: loss.kind.rawValue, times: sharedTimes, model: sharedModel, config: c, pairs: s.pairs)
+        return SharedTrunkBenchmarkResult(separate: r1, shared: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
+                                          shared_rows: SharedTrunkBatch(pairs: s.pairs.pairs.map { (chosen: $0.chosen, rejected: $0.rejected) },
+                                                                        maxSequence: sharedModel.maxRow).B)
+    }
+
     /// Median-timed scoring of the batch's chosen and rejected sequences, forward only, through
     /// `SequenceScorer` (what reference scoring, evaluation and `dpop score` run).
     public static func runScoring(_ c: BenchmarkConfig) throws -> BenchmarkResult {

@@ -16,6 +16,10 @@ public final class GPTModel {
     /// Largest batch and sequence length a forward may use.
     public let maxBatch: Int
     public let maxSequence: Int
+    /// Longest packed row `forward(_:)` may run: `maxSequence`, or more for shared-trunk rows, whose
+    /// `[trunk | chosen tail | rejected tail]` is longer than either sequence while its position ids stay
+    /// below the context. The arena's rows grow to it only when a packed forward needs them.
+    public let maxRow: Int
     /// How the output layer runs (whole batch, or chunks of scored rows for a large vocabulary).
     public let lmHead: LMHeadMode
     /// Activations, sized for the largest batch a forward has run (at most `maxBatch`): an arena
@@ -31,21 +35,43 @@ public final class GPTModel {
     private(set) var lastSequence = 0
     /// Row ranges the chunked head ran on in the last forward.
     private var headChunks: [Range<Int>] = []
+    /// The last forward's packed rows (segments, position ids, targets) when it ran a `SharedTrunkBatch`;
+    /// nil after a forward of plain sequences.
+    private var packed: PackedRows?
+    /// Per-target and per-slot log-probs of the last packed forward, and the head's logit buffers when
+    /// the arena has none (whole-batch head): grown on demand, reused.
+    private var packedTargetLogp = GrowingBuffer()
+    private var packedSlotLogp = GrowingBuffer()
+    private var packedHead = GrowingBuffer()
+
+    /// What a packed forward leaves for its backward.
+    private struct PackedRows {
+        var segments: [[RowLayout.Segment]]
+        var positions: [Int32]
+        var targets: ScoredTargets
+        var chunks: [Range<Int>]
+    }
 
     /// Allocates the parameters; the activation arena is allocated by the first forward and again
     /// only when a larger batch comes, so steady-state forwards and backwards allocate nothing large.
     /// `lmHead` nil picks `LMHeadMode.automatic` for the vocabulary.
-    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int, lmHead: LMHeadMode? = nil) throws {
+    /// `maxRow` (default `maxSequence`, at most 2·context) is the longest packed row `forward(_:)` may run.
+    public init(config: GPTConfig, maxBatch: Int, maxSequence: Int, maxRow: Int? = nil, lmHead: LMHeadMode? = nil) throws {
         try config.validate()
         guard maxSequence >= 1, maxSequence <= config.contextLength else {
             throw DPOPError.invalidConfiguration(
                 "sequence length \(maxSequence) must be in 1...\(config.contextLength) (the model's context)")
         }
         guard maxBatch >= 1 else { throw DPOPError.invalidConfiguration("batch must be positive, got \(maxBatch)") }
+        let maxRow = maxRow ?? maxSequence
+        guard maxRow >= maxSequence, maxRow <= 2 * config.contextLength else {
+            throw DPOPError.invalidConfiguration(
+                "packed row length \(maxRow) must be in \(maxSequence)...\(2 * config.contextLength) (the sequence length to twice the context)")
+        }
         // Parameters now; activations come with the first forward, sized by the batch it runs (a
         // run's plan, `MemoryPlan.run`, checks those for the batches its pairs make).
         let lmHead = lmHead ?? .automatic(vocabularySize: config.vocabSize)
-        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxSequence, lmHead: lmHead).check()
+        try MemoryPlan.model(config, maxBatch: 1, maxSequence: maxRow, lmHead: lmHead).check()
         self.lmHead = lmHead
         self.config = config
         layout = ParameterLayout(config: config)
@@ -55,6 +81,7 @@ public final class GPTModel {
         gradients.initialize(repeating: 0, count: layout.count)
         self.maxBatch = maxBatch
         self.maxSequence = maxSequence
+        self.maxRow = maxRow
     }
 
     deinit {
@@ -100,6 +127,7 @@ public final class GPTModel {
     /// none; `logits(row:)` works with both).
     public var logits: UnsafePointer<Float> {
         precondition(lmHead == .wholeBatch, "a chunked LM head keeps no logits; use logits(row:)")
+        precondition(packed == nil, "a packed forward keeps no logits; use logits(row:)")
         return UnsafePointer(acts.logits)
     }
 
@@ -109,15 +137,27 @@ public final class GPTModel {
         let V = config.vocabSize, C = config.channels
         precondition(row >= 0 && row < lastBatch * lastSequence, "row \(row) outside the last forward")
         switch lmHead {
-        case .wholeBatch:
+        case .wholeBatch where packed == nil:
             return UnsafePointer(acts.logits + row * V)
+        case .wholeBatch:
+            packedHead.reserve(V)
+            LMHead.logits(out: packedHead.pointer, inp: acts.lnf + row * C, weight: parameters + layout.wte.offset, C: C, V: V)
+            return UnsafePointer(packedHead.pointer)
         case .chunked:
             LMHead.logits(out: acts.headChunks, inp: acts.lnf + row * C, weight: parameters + layout.wte.offset, C: C, V: V)
             return UnsafePointer(acts.headChunks)
         }
     }
-    /// Per-sequence summed log-probs of the masked targets of the last forward, (B).
-    public var sequenceLogProbs: UnsafePointer<Float> { UnsafePointer(acts.seqLogp) }
+    /// Per-sequence summed log-probs of the masked targets of the last forward, (B); after a packed
+    /// forward, one per slot of its `SharedTrunkBatch`, (slotCount).
+    public var sequenceLogProbs: UnsafePointer<Float> {
+        packed == nil ? UnsafePointer(acts.seqLogp) : UnsafePointer(packedSlotLogp.pointer)
+    }
+    /// Log-probs of each target of the last packed forward, in its `ScoredTargets` order, (K).
+    public var targetLogProbs: UnsafePointer<Float> {
+        precondition(packed != nil, "targetLogProbs needs a packed forward")
+        return UnsafePointer(packedTargetLogp.pointer)
+    }
     /// Per-token log-probs of the targets of the last forward (0 where masked), (B, T).
     public var tokenLogProbs: UnsafePointer<Float> { UnsafePointer(acts.tokenLogp) }
 
@@ -140,18 +180,11 @@ public final class GPTModel {
     /// sequence's length are padding, never scored, and their activations are fixed values.
     public func forward(tokens: UnsafePointer<Int32>, targets: UnsafePointer<Int32>?,
                         mask: UnsafePointer<Float>?, lengths: UnsafePointer<Int32>? = nil, B: Int, T: Int) {
-        precondition(B >= 1 && B <= maxBatch && T >= 1 && T <= maxSequence,
-                     "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(maxSequence))")
-        if (arena?.maxBatch ?? 0) < B {
-            arena = nil // the old one goes before the new one is allocated
-            arena = ActivationArena(config: config, maxBatch: B, maxSequence: maxSequence, lmHead: lmHead)
-        }
-        let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
+        prepare(B: B, T: T, lengths: lengths)
+        packed = nil
+        let C = config.channels, V = config.vocabSize
         let BT = B * T
         let p = parameters, lay = layout, a = acts
-        lastBatch = B
-        lastSequence = T
-        rows.set(B: B, T: T, lengths: lengths)
         let rows = rows
         a.tokens.update(from: tokens, count: BT)
         if let targets, let mask {
@@ -162,9 +195,82 @@ public final class GPTModel {
             a.targets.update(repeating: 0, count: BT)
             a.mask.update(repeating: 0, count: BT)
         }
-
         TokenEmbedding.forward(out: a.encoded, tokens: a.tokens, wte: p + lay.wte.offset, wpe: p + lay.wpe.offset,
                         B: B, T: T, C: C)
+        forwardLayers()
+        switch lmHead {
+        case .wholeBatch:
+            Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, rows: rows, C: C, OC: V)
+            CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
+                                 targets: a.targets, mask: a.mask, B: B, T: T, V: V)
+        case .chunked:
+            LMHead.chunks(mask: a.mask, rows: rows, V: V, into: &headChunks)
+            LMHead.forward(tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, inp: a.lnf, weight: p + lay.wte.offset,
+                           targets: a.targets, mask: a.mask, chunks: headChunks, buffer: a.headChunks, B: B, T: T, C: C, V: V)
+        }
+    }
+
+    /// Runs the model on packed rows (`SharedTrunkBatch`: segments, position ids, one or two targets per
+    /// logit row): the layers of the plain forward with `SegmentAttention`, then the head on the scored
+    /// rows only (`TargetCrossEntropy`, whatever `lmHead`). `sequenceLogProbs` then holds one log-prob per
+    /// slot; `backward(dSequenceLogProbs:)` takes one gradient per slot.
+    public func forward(_ batch: SharedTrunkBatch) {
+        let B = batch.B, T = batch.T
+        batch.lengths.withUnsafeBufferPointer { prepare(B: B, T: T, lengths: $0.baseAddress!, packed: true) }
+        let C = config.channels, V = config.vocabSize
+        let BT = B * T
+        let p = parameters, lay = layout, a = acts
+        let R = LMHead.chunkRows(V: V)
+        packed = PackedRows(segments: batch.segments, positions: batch.positions, targets: batch.targets,
+                            chunks: batch.targets.chunks(chunkRows: R))
+        a.tokens.update(from: batch.tokens, count: BT)
+        a.targets.update(repeating: 0, count: BT)
+        a.mask.update(repeating: 0, count: BT)
+        batch.positions.withUnsafeBufferPointer { pos in
+            TokenEmbedding.forward(out: a.encoded, tokens: a.tokens, positions: pos.baseAddress!, wte: p + lay.wte.offset,
+                                   wpe: p + lay.wpe.offset, B: B, T: T, C: C)
+        }
+        forwardLayers()
+        let packed = packed!
+        packedTargetLogp.reserve(max(1, packed.targets.count))
+        packedSlotLogp.reserve(max(1, packed.targets.slotCount))
+        TargetCrossEntropy.forward(targetLogp: packedTargetLogp.pointer, seqLogp: packedSlotLogp.pointer, inp: a.lnf,
+                                   weight: p + lay.wte.offset, targets: packed.targets, chunks: packed.chunks,
+                                   buffer: headBuffer(), C: C, V: V)
+    }
+
+    /// The head's per-worker logit buffers: the arena's when it has them (chunked head), else the model's own.
+    private func headBuffer() -> UnsafeMutablePointer<Float> {
+        if lmHead == .chunked { return acts.headChunks }
+        packedHead.reserve(LMHead.bufferFloats(V: config.vocabSize))
+        return packedHead.pointer
+    }
+
+    /// Checks the shape, grows the arena for B rows (of `maxRow` positions once a packed forward needs
+    /// more than `maxSequence`) and records the rows of the forward about to run.
+    private func prepare(B: Int, T: Int, lengths: UnsafePointer<Int32>?, packed: Bool = false) {
+        let longest = packed ? maxRow : maxSequence
+        precondition(B >= 1 && B <= maxBatch && T >= 1 && T <= longest,
+                     "forward(B: \(B), T: \(T)) exceeds the arena (\(maxBatch), \(longest))")
+        let arenaRows = max(B, arena?.maxBatch ?? 0)
+        let length = T > maxSequence ? maxRow : max(maxSequence, arena?.maxSequence ?? 0)
+        if (arena?.maxBatch ?? 0) < arenaRows || (arena?.maxSequence ?? 0) < length {
+            arena = nil // the old one goes before the new one is allocated
+            arena = ActivationArena(config: config, maxBatch: arenaRows, maxSequence: length, lmHead: lmHead)
+        }
+        lastBatch = B
+        lastSequence = T
+        rows.set(B: B, T: T, lengths: lengths)
+    }
+
+    /// The transformer blocks and the final LayerNorm, from `encoded` to `lnf`, on the rows of `prepare`;
+    /// attention by segments after a packed forward's setup.
+    private func forwardLayers() {
+        let B = lastBatch, T = lastSequence
+        let C = config.channels, NH = config.heads, L = config.layers
+        let BT = B * T
+        let p = parameters, lay = layout, a = acts
+        let rows = rows
         for l in 0..<L {
             let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * a.strideBTC
             let ln1 = a.ln1 + l * a.strideBTC, ln1Mean = a.ln1Mean + l * a.strideBT
@@ -180,7 +286,11 @@ public final class GPTModel {
                               weight: p + lay.ln1w.offset + l * C, bias: p + lay.ln1b.offset + l * C, N: BT, C: C)
             Matmul.forward(out: qkv, inp: ln1, weight: p + lay.qkvw.offset + l * 3 * C * C,
                            bias: p + lay.qkvb.offset + l * 3 * C, rows: rows, C: C, OC: 3 * C)
-            Attention.forward(out: atty, att: att, qkv: qkv, rows: rows, C: C, NH: NH)
+            if let packed {
+                SegmentAttention.forward(out: atty, att: att, qkv: qkv, segments: packed.segments, rows: rows, C: C, NH: NH)
+            } else {
+                Attention.forward(out: atty, att: att, qkv: qkv, rows: rows, C: C, NH: NH)
+            }
             Matmul.forward(out: attproj, inp: atty, weight: p + lay.attprojw.offset + l * C * C,
                            bias: p + lay.attprojb.offset + l * C, rows: rows, C: C, OC: C)
             Residual.forward(out: residual2, a: residual, b: attproj, N: BT * C)
@@ -196,16 +306,6 @@ public final class GPTModel {
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last,
                           weight: p + lay.lnfw.offset, bias: p + lay.lnfb.offset, N: BT, C: C)
-        switch lmHead {
-        case .wholeBatch:
-            Matmul.forward(out: a.logits, inp: a.lnf, weight: p + lay.wte.offset, bias: nil, rows: rows, C: C, OC: V)
-            CrossEntropy.forward(probs: a.probs, tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, logits: a.logits,
-                                 targets: a.targets, mask: a.mask, B: B, T: T, V: V)
-        case .chunked:
-            LMHead.chunks(mask: a.mask, rows: rows, V: V, into: &headChunks)
-            LMHead.forward(tokenLogp: a.tokenLogp, seqLogp: a.seqLogp, inp: a.lnf, weight: p + lay.wte.offset,
-                           targets: a.targets, mask: a.mask, chunks: headChunks, buffer: a.headChunks, B: B, T: T, C: C, V: V)
-        }
     }
 
     // MARK: - Backward
@@ -216,15 +316,20 @@ public final class GPTModel {
     }
 
     /// Back-propagates the loss Σ_b mask-summed d[b] · seqLogp[b] of the last forward and
-    /// accumulates parameter gradients. `dSequenceLogProbs` has one entry per sequence.
+    /// accumulates parameter gradients. `dSequenceLogProbs` has one entry per sequence (per slot after
+    /// a packed forward).
     public func backward(dSequenceLogProbs: UnsafePointer<Float>) {
         let B = lastBatch, T = lastSequence
         precondition(B > 0, "backward needs a forward with targets first")
         let C = config.channels, V = config.vocabSize, NH = config.heads, L = config.layers
         let BT = B * T
         let p = parameters, g = gradients, lay = layout, a = acts
+        if let packed {
+            TargetCrossEntropy.backward(dinp: a.dln, dweight: g + lay.wte.offset, dseq: dSequenceLogProbs, inp: a.lnf,
+                                        weight: p + lay.wte.offset, targets: packed.targets, chunks: packed.chunks,
+                                        buffer: headBuffer(), C: C, V: V)
+        } else {
         a.dseq.update(from: dSequenceLogProbs, count: B)
-
         switch lmHead {
         case .wholeBatch:
             CrossEntropy.backward(accumulate: false, dlogits: a.dlogits, dseq: a.dseq, probs: a.probs, targets: a.targets,
@@ -234,6 +339,7 @@ public final class GPTModel {
         case .chunked:
             LMHead.backward(dinp: a.dln, dweight: g + lay.wte.offset, dseq: a.dseq, inp: a.lnf, weight: p + lay.wte.offset,
                             targets: a.targets, mask: a.mask, chunks: headChunks, buffer: a.headChunks, B: B, T: T, C: C, V: V)
+        }
         }
         let last = a.residual3 + (L - 1) * a.strideBTC
         LayerNorm.backward(accumulateInput: false, dinp: a.dresidual, dweight: g + lay.lnfw.offset, dbias: g + lay.lnfb.offset,
@@ -271,8 +377,13 @@ public final class GPTModel {
             Matmul.backward(accumulateInput: false, dinp: a.datty, dweight: g + lay.attprojw.offset + l * C * C,
                             dbias: g + lay.attprojb.offset + l * C, dout: a.dresidual, inp: atty,
                             weight: p + lay.attprojw.offset + l * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: C)
-            Attention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
-                               rows: rows, C: C, NH: NH)
+            if let packed {
+                SegmentAttention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
+                                          segments: packed.segments, rows: rows, C: C, NH: NH)
+            } else {
+                Attention.backward(accumulate: false, dqkv: a.dqkv, dout: a.datty, qkv: qkv, att: att, scratch: a.scratch,
+                                   rows: rows, C: C, NH: NH)
+            }
             Matmul.backward(accumulateInput: false, dinp: a.dln, dweight: g + lay.qkvw.offset + l * 3 * C * C,
                             dbias: g + lay.qkvb.offset + l * 3 * C, dout: a.dqkv, inp: ln1,
                             weight: p + lay.qkvw.offset + l * 3 * C * C, ones: a.ones, partials: a.weightPartials, N: BT, C: C, OC: 3 * C)
@@ -281,12 +392,20 @@ public final class GPTModel {
                                weight: p + lay.ln1w.offset + l * C, mean: ln1Mean, rstd: ln1Rstd,
                                scratch: a.scratch, N: BT, C: C)
         }
-        TokenEmbedding.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
-                         tokens: a.tokens, B: B, T: T, C: C)
+        if let packed {
+            packed.positions.withUnsafeBufferPointer { pos in
+                TokenEmbedding.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
+                                        tokens: a.tokens, positions: pos.baseAddress!, B: B, T: T, C: C)
+            }
+        } else {
+            TokenEmbedding.backward(dwte: g + lay.wte.offset, dwpe: g + lay.wpe.offset, dout: a.dresidual,
+                                    tokens: a.tokens, B: B, T: T, C: C)
+        }
     }
 
     /// Back-propagates the mean cross-entropy over the masked targets of the last forward.
     public func backwardMeanCrossEntropy() {
+        precondition(packed == nil, "backwardMeanCrossEntropy needs a forward of plain sequences")
         let B = lastBatch, T = lastSequence
         var count: Float = 0
         for i in 0..<(B * T) { count += acts.mask[i] }

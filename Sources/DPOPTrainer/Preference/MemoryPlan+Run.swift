@@ -14,7 +14,8 @@ extension MemoryPlan {
                               batchSetting: sftRows ? SFTConfig.Settings.batch.key : PreferenceTrainConfig.Settings.batch.key,
                               batchDefault: sftRows ? SFTConfig.Settings.batch.defaultValue : 2 * PreferenceTrainConfig.Settings.batch.defaultValue,
                               optimizer: true)
-        let policy = model(config.model, maxBatch: max(policyRows, 2), maxSequence: T,
+        // Shared-trunk rows (`train.share_trunk`) are up to twice the context long.
+        let policy = model(config.model, maxBatch: max(policyRows, 2), maxSequence: config.train.shareTrunk ? 2 * T : T,
                            batchSetting: PreferenceTrainConfig.Settings.batch.key,
                            batchDefault: 2 * PreferenceTrainConfig.Settings.batch.defaultValue, optimizer: true)
         var parts = zip(reference.parts, policy.parts).map { r, p in

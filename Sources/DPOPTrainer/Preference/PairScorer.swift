@@ -19,10 +19,11 @@ public struct PairScore: Codable, Equatable, Sendable {
 public enum PairScorer {
     /// Policy (and reference) log-probs of each pair; with a reference, the pair's loss under `loss`.
     /// `lines` are the pairs' line numbers (`PairsLoader.loadNumbered`); `tokenizer` is the models' own.
-    /// With `ches`, each pair's CHES under the reference (under `model` when there is none).
+    /// With `ches`, each pair's CHES under the reference (under `model` when there is none). With
+    /// `shareTrunk`, both models score each pair as one shared-trunk row (`SequenceScorer.scorePairs`).
     public static func score(pairs: [PreferencePair], lines: [Int], model: GPTModel, reference: GPTModel?,
                              loss: PreferenceLossConfig, tokenizer: any Tokenizer = ByteTokenizer(),
-                             ches: Bool = false) -> [PairScore] {
+                             ches: Bool = false, shareTrunk: Bool = false) -> [PairScore] {
         let prepared = pairs.map { PreparedPair($0, buckets: nil, tokenizer: tokenizer) }
         let ld = loss.weighsTails
         let shared = prepared.map(\.sharedLength)
@@ -31,13 +32,23 @@ public enum PairScorer {
             let s = SequenceScorer.score(m, rows, keepTokens: ld)
             return (s.sums, ld ? SequenceScorer.tails(s.tokens, from: shared) : Array(repeating: 0, count: rows.count))
         }
-        let (chosen, chosenTail) = side(model, prepared.map(\.chosen))
-        let (rejected, rejectedTail) = side(model, prepared.map(\.rejected))
+        /// Both sides under one model: two separate passes, or one pass of shared-trunk rows.
+        func sides(_ m: GPTModel) -> (chosen: [Double], chosenTail: [Double], rejected: [Double], rejectedTail: [Double]) {
+            guard shareTrunk && m.maxBatch >= 2 else {
+                let c = side(m, prepared.map(\.chosen)), r = side(m, prepared.map(\.rejected))
+                return (c.sums, c.tails, r.sums, r.tails)
+            }
+            let s = SequenceScorer.scorePairs(m, prepared.map { (chosen: $0.chosen, rejected: $0.rejected) }, keepTokens: ld)
+            let none = Array(repeating: 0.0, count: prepared.count)
+            return (s.chosen.sums, ld ? SequenceScorer.tails(s.chosen.tokens, from: shared) : none,
+                    s.rejected.sums, ld ? SequenceScorer.tails(s.rejected.tokens, from: shared) : none)
+        }
+        let (chosen, chosenTail, rejected, rejectedTail) = sides(model)
         var refChosen: [Double]?, refRejected: [Double]?
         var refChosenTail: [Double] = [], refRejectedTail: [Double] = []
         if let reference {
-            (refChosen, refChosenTail) = side(reference, prepared.map(\.chosen))
-            (refRejected, refRejectedTail) = side(reference, prepared.map(\.rejected))
+            let r = sides(reference)
+            (refChosen, refChosenTail, refRejected, refRejectedTail) = (r.chosen, r.chosenTail, r.rejected, r.rejectedTail)
         }
         let displacement = ches ? CHESScorer.score(reference ?? model, prepared) : nil
         return prepared.indices.map { i in

@@ -175,8 +175,15 @@ public final class PreferenceRun {
         }
 
         let policy = try GPTModel(config: config.model, maxBatch: 2 * max(1, min(config.train.batch, train.count)),
-                                  maxSequence: config.model.contextLength)
+                                  maxSequence: config.model.contextLength,
+                                  maxRow: config.train.shareTrunk ? 2 * config.model.contextLength : nil)
         policy.copyParameters(from: reference)
+        if config.train.shareTrunk {
+            // The step runs shared-trunk rows: the training pairs' reference log-probs must come from the same
+            // layout and row limit (a cache holds the separate path's), so the policy, still equal to the
+            // reference, scores them. Evaluation keeps the separate path on both sides.
+            SequenceScorer.attachReferenceShared(policy, to: &train, tails: config.loss.weighsTails)
+        }
         var evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
                                             answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer,
                                             profileRadius: config.train.profileRadius, entanglementPairs: config.train.entanglementPairs)

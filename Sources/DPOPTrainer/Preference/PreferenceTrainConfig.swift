@@ -17,6 +17,9 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     public var entanglementPairs: Int
     /// Whether the run writes `pairs.jsonl`: every pair's statistics and Δw, Δl at the end.
     public var pairRecords: Bool
+    /// Whether the step and the training pairs' reference log-probs run each pair as one shared-trunk row
+    /// (`SharedTrunkBatch`) instead of two sequences; the same numbers within float32 rounding, less work.
+    public var shareTrunk: Bool
 
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.
     public enum Settings {
@@ -36,6 +39,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         public static let entanglementPairs = Setting<Int>("train.entanglement_pairs", default: 0, .closed(0, 1e9))
         /// Off by default: CHES and the final log-probs of every pair cost two forward passes over the data.
         public static let pairRecords = Setting<Bool>("train.pair_records", default: false)
+        /// Off by default until the shipped experiments are re-run with it (their numbers would move by float rounding).
+        public static let shareTrunk = Setting<Bool>("train.share_trunk", default: false)
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
@@ -46,7 +51,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                 taskEvalPairs: Int = Settings.taskEvalPairs.defaultValue,
                 profileRadius: Int = Settings.profileRadius.defaultValue,
                 entanglementPairs: Int = Settings.entanglementPairs.defaultValue,
-                pairRecords: Bool = Settings.pairRecords.defaultValue) {
+                pairRecords: Bool = Settings.pairRecords.defaultValue,
+                shareTrunk: Bool = Settings.shareTrunk.defaultValue) {
         self.steps = steps
         self.batch = batch
         self.lr = lr
@@ -59,14 +65,15 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         self.profileRadius = profileRadius
         self.entanglementPairs = entanglementPairs
         self.pairRecords = pairRecords
+        self.shareTrunk = shareTrunk
     }
 
     private enum CodingKeys: String, CodingKey {
-        case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs, pairRecords
+        case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs, pairRecords, shareTrunk
     }
 
-    /// Encodes every field, except that the diagnostics added later (`profileRadius`, `entanglementPairs`, `pairRecords`)
-    /// are left out at their defaults, so configurations written before them, and the cell ids hashed
+    /// Encodes every field, except that the settings added later (`profileRadius`, `entanglementPairs`,
+    /// `pairRecords`, `shareTrunk`) are left out at their defaults, so configurations written before them, and the cell ids hashed
     /// from them, stay the same.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -82,6 +89,7 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         if profileRadius != Settings.profileRadius.defaultValue { try c.encode(profileRadius, forKey: .profileRadius) }
         if entanglementPairs != Settings.entanglementPairs.defaultValue { try c.encode(entanglementPairs, forKey: .entanglementPairs) }
         if pairRecords != Settings.pairRecords.defaultValue { try c.encode(pairRecords, forKey: .pairRecords) }
+        if shareTrunk != Settings.shareTrunk.defaultValue { try c.encode(shareTrunk, forKey: .shareTrunk) }
     }
 
     /// Decodes a configuration; the diagnostics' settings may be missing and then take their defaults.
@@ -94,7 +102,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                   adamw: try c.decode(AdamWConfig.self, forKey: .adamw), taskEvalPairs: try c.decode(Int.self, forKey: .taskEvalPairs),
                   profileRadius: try c.decodeIfPresent(Int.self, forKey: .profileRadius) ?? Settings.profileRadius.defaultValue,
                   entanglementPairs: try c.decodeIfPresent(Int.self, forKey: .entanglementPairs) ?? Settings.entanglementPairs.defaultValue,
-                  pairRecords: try c.decodeIfPresent(Bool.self, forKey: .pairRecords) ?? Settings.pairRecords.defaultValue)
+                  pairRecords: try c.decodeIfPresent(Bool.self, forKey: .pairRecords) ?? Settings.pairRecords.defaultValue,
+                  shareTrunk: try c.decodeIfPresent(Bool.self, forKey: .shareTrunk) ?? Settings.shareTrunk.defaultValue)
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.

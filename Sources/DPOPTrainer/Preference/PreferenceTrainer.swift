@@ -96,6 +96,7 @@ public final class PreferenceTrainer {
         where Pairs.Element == PreparedPair {
         let B = pairs.count
         precondition(B >= 1 && policy.maxBatch >= 2 * B, "policy arena holds \(policy.maxBatch) rows, needs \(2 * B)")
+        if config.shareTrunk { return try sharedStep(pairs, lr: lr, stepNumber: stepNumber) }
         if (batch?.maxBatch ?? 0) < 2 * B { batch = SequenceBatch(maxBatch: 2 * B, maxSequence: policy.maxSequence) }
         rows.removeAll(keepingCapacity: true)
         for p in pairs { rows.append(p.chosen) }
@@ -127,6 +128,45 @@ public final class PreferenceTrainer {
         dseq.removeAll(keepingCapacity: true)
         for k in 0..<B { dseq.append(Float(grads[k].dpc)) }
         for k in 0..<B { dseq.append(Float(grads[k].dpr)) }
+        policy.zeroGradients()
+        policy.backward(dSequenceLogProbs: dseq)
+        optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: lr)
+        return PreferenceStepResult(loss: value, chosenDelta: meanDelta)
+    }
+
+    /// `step` with each pair as one shared-trunk row (`train.share_trunk`): pair k's chosen log-prob in
+    /// slot 2k, its rejected one in 2k + 1 (a pair whose row would exceed the policy's `maxRow` runs as two rows).
+    /// The reference log-probs must come from the same layout (`SequenceScorer.attachReferenceShared`).
+    private func sharedStep<Pairs: Collection>(_ pairs: Pairs, lr: Float, stepNumber: Int) throws -> PreferenceStepResult
+        where Pairs.Element == PreparedPair {
+        let B = pairs.count
+        var shared = SharedTrunkBatch(pairs: pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, maxSequence: policy.maxRow)
+        if loss.weighsTails {
+            for (k, p) in pairs.enumerated() {
+                shared.targets.weigh(slot: 2 * k, from: p.sharedLength, by: Float(loss.ldAlpha))
+                shared.targets.weigh(slot: 2 * k + 1, from: p.sharedLength, by: Float(loss.ldAlpha))
+            }
+        }
+        policy.forward(shared)
+        logps.removeAll(keepingCapacity: true)
+        var meanDelta = 0.0
+        for (k, p) in pairs.enumerated() {
+            logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[2 * k]), pr: Double(policy.sequenceLogProbs[2 * k + 1]),
+                                      rc: loss.ldWeighted(p.referenceChosen, tail: p.referenceChosenTail),
+                                      rr: loss.ldWeighted(p.referenceRejected, tail: p.referenceRejectedTail),
+                                      nc: p.chosenLength, nr: p.rejectedLength))
+            meanDelta += logps[k].chosenDelta / Double(B)
+        }
+        let progress = Double(stepNumber - 1) / Double(max(1, config.steps))
+        let (value, grads) = loss.scheduled(progress: progress).lossAndGradients(logps)
+        guard value.isFinite else {
+            throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.name) loss", value: value)
+        }
+        dseq.removeAll(keepingCapacity: true)
+        for k in 0..<B {
+            dseq.append(Float(grads[k].dpc))
+            dseq.append(Float(grads[k].dpr))
+        }
         policy.zeroGradients()
         policy.backward(dSequenceLogProbs: dseq)
         optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: lr)

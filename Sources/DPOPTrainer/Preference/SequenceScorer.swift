@@ -33,6 +33,56 @@ public enum SequenceScorer {
         return (sums, tokens)
     }
 
+    /// Summed log-probs (and, when `keepTokens`, per-token log-probs of the scored targets in order) of
+    /// each pair's chosen and rejected sequences, each pair run as one shared-trunk row
+    /// (`SharedTrunkBatch`; two rows when its shared row exceeds the model's `maxRow`), in batches of at
+    /// most maxBatch rows. A row's numbers depend on its own pair only, so the cut is free.
+    public static func scorePairs(_ model: GPTModel, _ pairs: [(chosen: TrainingSequence, rejected: TrainingSequence)],
+                                  keepTokens: Bool = false)
+        -> (chosen: (sums: [Double], tokens: [[Float]]), rejected: (sums: [Double], tokens: [[Float]])) {
+        precondition(model.maxBatch >= 2, "shared-trunk scoring needs an arena of 2 rows (a pair may take two)")
+        var chosen: (sums: [Double], tokens: [[Float]]) = ([], []), rejected: (sums: [Double], tokens: [[Float]]) = ([], [])
+        let perBatch = model.maxBatch / 2
+        var start = 0
+        while start < pairs.count {
+            let slice = pairs[start..<min(pairs.count, start + perBatch)]
+            let batch = SharedTrunkBatch(pairs: slice, maxSequence: model.maxRow)
+            model.forward(batch)
+            var tokens = [[Float]](repeating: [], count: keepTokens ? 2 * slice.count : 0)
+            if keepTokens {
+                for k in 0..<batch.targets.count { tokens[batch.targets.slot[k]].append(model.targetLogProbs[k]) }
+            }
+            for i in 0..<slice.count {
+                chosen.sums.append(Double(model.sequenceLogProbs[2 * i]))
+                rejected.sums.append(Double(model.sequenceLogProbs[2 * i + 1]))
+                if keepTokens {
+                    chosen.tokens.append(tokens[2 * i])
+                    rejected.tokens.append(tokens[2 * i + 1])
+                }
+            }
+            start += slice.count
+        }
+        return (chosen, rejected)
+    }
+
+    /// Fills every pair's reference log-probs scored as shared-trunk rows (`train.share_trunk`: the step's
+    /// layout, so that policy = reference gives Δ = 0 exactly at step 0), and for LD-DPO its tails.
+    public static func attachReferenceShared(_ model: GPTModel, to pairs: inout [PreparedPair], tails: Bool) {
+        let scored = scorePairs(model, pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, keepTokens: tails)
+        let shared = pairs.map(\.sharedLength)
+        for i in pairs.indices {
+            pairs[i].referenceChosen = scored.chosen.sums[i]
+            pairs[i].referenceRejected = scored.rejected.sums[i]
+        }
+        if tails {
+            let c = Self.tails(scored.chosen.tokens, from: shared), r = Self.tails(scored.rejected.tokens, from: shared)
+            for i in pairs.indices {
+                pairs[i].referenceChosenTail = c[i]
+                pairs[i].referenceRejectedTail = r[i]
+            }
+        }
+    }
+
     /// Sum of each completion's per-token log-probs from position `from[i]` on (LD-DPO's tail).
     public static func tails(_ tokens: [[Float]], from: [Int]) -> [Double] {
         zip(tokens, from).map { t, k in t[min(k, t.count)...].reduce(0) { $0 + Double($1) } }
