@@ -18,6 +18,7 @@ set -euo pipefail
 DPOP=${1:-.build/release/dpop}
 ROUNDS=${2:-2}
 MODE=${3:-small}
+side() { python3 -c "import json,sys; print(json.dumps(json.loads(sys.argv[2])[sys.argv[1]]))" "$1" "$2"; }
 best() { python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps(a if a['tokens_per_s']>=b['tokens_per_s'] else b))" "$1" "$2"; }
 if [ "$MODE" = gpt2 ]; then
     SHAPE="--embedding 768 --layers 12 --heads 12 --vocab 50257 --batch 4 --prompt-length 128 --completion-length 128 --threads 2"
@@ -71,9 +72,13 @@ if [ "$MODE" = arith ]; then
             "$DPOP" bench $shape $COMMON $select --loss dpop --steps 1 --warmup 0 --write-pairs "$file" > /dev/null
             best_d='{"tokens_per_s": 0}'; best_s='{"tokens_per_s": 0}'; best_p='{"tokens_per_s": 0}'; best_t='{"tokens_per_s": 0}'
             for _ in $(seq "$ROUNDS"); do
-                best_d=$(best "$best_d" "$("$DPOP" bench $shape $COMMON $select --loss dpop --steps "$STEPS" --json | tail -1)")
                 if [ -n "$share" ]; then
-                    best_s=$(best "$best_s" "$("$DPOP" bench $shape $COMMON $select --share-trunk --loss dpop --steps "$STEPS" --json | tail -1)")
+                    # One run times the separate and the shared step alternately: {"separate": …, "shared": …}.
+                    both=$("$DPOP" bench $shape $COMMON $select --share-trunk --loss dpop --steps "$STEPS" --json | tail -1)
+                    best_d=$(best "$best_d" "$(side separate "$both")")
+                    best_s=$(best "$best_s" "$(side shared "$both")")
+                else
+                    best_d=$(best "$best_d" "$("$DPOP" bench $shape $COMMON $select --loss dpop --steps "$STEPS" --json | tail -1)")
                 fi
                 best_p=$(best "$best_p" "$(python3 bench/pytorch_bench.py $shape $COMMON --prompt-length 32 --completion-length 32 $torch_pairs --loss dpop --steps "$STEPS" --json | tail -1)")
                 best_t=$(best "$best_t" "$(python3 bench/trl_bench.py $shape $COMMON --pairs-file "$file" --loss dpop --steps "$TRL_STEPS" --json 2>/dev/null | tail -1)")
