@@ -110,10 +110,21 @@ public final class PreferenceTrainer {
             }
         }
         batch!.forward(policy)
+        // Chosen rows first, then the rejected rows.
+        return try lossBackwardUpdate(pairs, chosenSlot: { $0 }, rejectedSlot: { B + $0 }, lr: lr, stepNumber: stepNumber)
+    }
+
+    /// The rest of a step once `policy`'s last forward holds every pair's sequence log-probs (pair k's chosen
+    /// one at `chosenSlot(k)`, its rejected one at `rejectedSlot(k)`): the loss and its gradients, backward,
+    /// AdamW at `lr`.
+    private func lossBackwardUpdate<Pairs: Collection>(_ pairs: Pairs, chosenSlot: (Int) -> Int, rejectedSlot: (Int) -> Int,
+                                                       lr: Float, stepNumber: Int) throws -> PreferenceStepResult
+        where Pairs.Element == PreparedPair {
+        let B = pairs.count
         logps.removeAll(keepingCapacity: true)
         var meanDelta = 0.0
         for (k, p) in pairs.enumerated() {
-            logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[k]), pr: Double(policy.sequenceLogProbs[B + k]),
+            logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[chosenSlot(k)]), pr: Double(policy.sequenceLogProbs[rejectedSlot(k)]),
                                       rc: loss.ldWeighted(p.referenceChosen, tail: p.referenceChosenTail),
                                       rr: loss.ldWeighted(p.referenceRejected, tail: p.referenceRejectedTail),
                                       nc: p.chosenLength, nr: p.rejectedLength))
@@ -126,8 +137,11 @@ public final class PreferenceTrainer {
             throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.name) loss", value: value)
         }
         dseq.removeAll(keepingCapacity: true)
-        for k in 0..<B { dseq.append(Float(grads[k].dpc)) }
-        for k in 0..<B { dseq.append(Float(grads[k].dpr)) }
+        dseq.append(contentsOf: repeatElement(0, count: 2 * B))
+        for k in 0..<B {
+            dseq[chosenSlot(k)] = Float(grads[k].dpc)
+            dseq[rejectedSlot(k)] = Float(grads[k].dpr)
+        }
         policy.zeroGradients()
         policy.backward(dSequenceLogProbs: dseq)
         optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: lr)
@@ -148,28 +162,6 @@ public final class PreferenceTrainer {
             }
         }
         policy.forward(shared)
-        logps.removeAll(keepingCapacity: true)
-        var meanDelta = 0.0
-        for (k, p) in pairs.enumerated() {
-            logps.append(PairLogProbs(pc: Double(policy.sequenceLogProbs[2 * k]), pr: Double(policy.sequenceLogProbs[2 * k + 1]),
-                                      rc: loss.ldWeighted(p.referenceChosen, tail: p.referenceChosenTail),
-                                      rr: loss.ldWeighted(p.referenceRejected, tail: p.referenceRejectedTail),
-                                      nc: p.chosenLength, nr: p.rejectedLength))
-            meanDelta += logps[k].chosenDelta / Double(B)
-        }
-        let progress = Double(stepNumber - 1) / Double(max(1, config.steps))
-        let (value, grads) = loss.scheduled(progress: progress).lossAndGradients(logps)
-        guard value.isFinite else {
-            throw DPOPError.nonFinite(stage: "preference", step: stepNumber, what: "\(loss.name) loss", value: value)
-        }
-        dseq.removeAll(keepingCapacity: true)
-        for k in 0..<B {
-            dseq.append(Float(grads[k].dpc))
-            dseq.append(Float(grads[k].dpr))
-        }
-        policy.zeroGradients()
-        policy.backward(dSequenceLogProbs: dseq)
-        optimizer.update(parameters: policy.parameters, gradients: policy.gradients, lr: lr)
-        return PreferenceStepResult(loss: value, chosenDelta: meanDelta)
+        return try lossBackwardUpdate(pairs, chosenSlot: { 2 * $0 }, rejectedSlot: { 2 * $0 + 1 }, lr: lr, stepNumber: stepNumber)
     }
 }
