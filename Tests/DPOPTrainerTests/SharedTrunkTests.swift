@@ -284,3 +284,28 @@ struct SharedTrunkTests {
         #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: Data(plain.utf8)) == PreferenceTrainConfig())
     }
 }
+
+/// `dpop score --share-trunk`: the same scores as the separate rows, within float32 rounding.
+@Suite struct SharedTrunkScoringTests {
+    @Test func pairScorerWithSharedRowsMatchesSeparateRows() throws {
+        let pairs = try PreferenceTrainingTests.pairs(12, mix: "step:0.5,resample:0.5")
+        let model = try PreferenceTrainingTests.model(seed: 4, batch: 8)
+        let reference = try PreferenceTrainingTests.model(seed: 5, batch: 8)
+        for loss in [PreferenceLossConfig(kind: .dpop, beta: 0.3, lambda: 5),
+                     PreferenceLossConfig(kind: .dpo, beta: 0.3, ldAlpha: 0.5)] {
+            let lines = Array(1...pairs.count)
+            let separate = PairScorer.score(pairs: pairs, lines: lines, model: model, reference: reference, loss: loss)
+            let shared = PairScorer.score(pairs: pairs, lines: lines, model: model, reference: reference, loss: loss, shareTrunk: true)
+            for (a, b) in zip(separate, shared) {
+                func close(_ x: Double?, _ y: Double?) -> Bool {
+                    guard let x, let y else { return x == nil && y == nil }
+                    return abs(x - y) <= max(1e-5, 1e-6 * abs(x))
+                }
+                #expect(a.line == b.line && a.edit_distance == b.edit_distance)
+                #expect(close(a.logp_chosen, b.logp_chosen) && close(a.logp_rejected, b.logp_rejected), "line \(a.line)")
+                #expect(close(a.ref_logp_chosen, b.ref_logp_chosen) && close(a.ref_logp_rejected, b.ref_logp_rejected), "line \(a.line)")
+                #expect(close(a.loss, b.loss), "line \(a.line) \(loss.name)")
+            }
+        }
+    }
+}
