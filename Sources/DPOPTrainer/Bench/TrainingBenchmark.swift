@@ -239,6 +239,36 @@ public enum TrainingBenchmark {
         return result(loss: "score", times: times, model: s.model, config: c, pairs: s.pairs, forwardOnly: true)
     }
 
+    /// Scoring of the batch's chosen and rejected sequences as padded rows and as packed rows
+    /// (`SequenceScorer.scorePacked`), alternating in one run on two identical models.
+    public static func runScoringPacked(_ c: BenchmarkConfig) throws -> PackedScoringBenchmarkResult {
+        let s = try Setup(c)
+        let packedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
+        packedModel.copyParameters(from: s.model)
+        let sequences = s.sequences
+        var paddedTimes: [Double] = [], packedTimes: [Double] = []
+        func timed(_ body: () -> Void) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        for i in 0..<(c.warmup + c.steps) {
+            let a = timed { _ = SequenceScorer.score(s.model, sequences) }
+            let b = timed { _ = SequenceScorer.scorePacked(packedModel, sequences) }
+            if i >= c.warmup {
+                paddedTimes.append(a)
+                packedTimes.append(b)
+            }
+        }
+        let r1 = result(loss: "score", times: paddedTimes, model: s.model, config: c, pairs: s.pairs, forwardOnly: true)
+        let r2 = result(loss: "score-packed", times: packedTimes, model: packedModel, config: c, pairs: s.pairs, forwardOnly: true)
+        let batch = SharedTrunkBatch(packing: sequences, maxRow: packedModel.maxRow)
+        return PackedScoringBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
+                                            packed_rows: batch.B,
+                                            padded_positions: sequences.count * (sequences.map(\.positions).max() ?? 0),
+                                            packed_positions: sequences.reduce(0) { $0 + $1.positions })
+    }
+
     /// Assembles the result record from per-step times; tokens are `pairs`' (random pairs: `c.tokensPerStep`).
     public static func result(loss: String, times: [Double], model: GPTModel, config c: BenchmarkConfig,
                               pairs: BenchmarkPairs, forwardOnly: Bool = false) -> BenchmarkResult {

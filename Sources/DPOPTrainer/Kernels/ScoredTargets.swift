@@ -63,17 +63,21 @@ public struct ScoredTargets: Sendable {
 
     /// The row ranges the head runs on: for each row, from its first to its last scored logit row, cut
     /// into pieces of at most `chunkRows` counted from that first row, so a chunk depends on its row only.
-    public func chunks(chunkRows R: Int) -> [Range<Int>] {
+    public func chunks(chunkRows R: Int, segments: [[Range<Int>]]? = nil) -> [Range<Int>] {
         var chunks: [Range<Int>] = []
         for b in 0..<B {
             let base = b * T
-            guard let lo = (0..<T).first(where: { first[base + $0] >= 0 }) else { continue }
-            let hi = (0..<T).last(where: { first[base + $0] >= 0 })!
-            var start = lo
-            while start <= hi {
-                let end = min(hi + 1, start + R)
-                chunks.append((base + start)..<(base + end))
-                start = end
+            // Chunks never span two segments when they are given: a scored row's logits then come from a
+            // product of its own segment's rows only.
+            for segment in segments?[b] ?? [0..<T] {
+                guard let lo = segment.first(where: { first[base + $0] >= 0 }) else { continue }
+                let hi = segment.last(where: { first[base + $0] >= 0 })!
+                var start = lo
+                while start <= hi {
+                    let end = min(hi + 1, start + R)
+                    chunks.append((base + start)..<(base + end))
+                    start = end
+                }
             }
         }
         return chunks

@@ -52,6 +52,24 @@ public struct SequenceRows: Sendable {
         }
     }
 
+    /// Re-cuts the product blocks at segment starts: `segments[b]` are row b's position ranges in order,
+    /// covering its real positions. Each block then counts from its own segment's first row, so a packed
+    /// sequence's floats do not depend on the sequences beside it in the row.
+    public mutating func cutBlocks(atSegments segments: [[Range<Int>]]) {
+        precondition(segments.count == B, "\(segments.count) segment lists for \(B) rows")
+        blocks.removeAll(keepingCapacity: true)
+        for b in 0..<B {
+            for segment in segments[b] {
+                var start = segment.lowerBound
+                while start < segment.upperBound {
+                    let count = min(Self.blockRows, segment.upperBound - start)
+                    blocks.append((b * T + start)..<(b * T + start + count))
+                    start += count
+                }
+            }
+        }
+    }
+
     /// B·T, the rows of the padded batch.
     public var rowCount: Int { B * T }
 

@@ -217,12 +217,14 @@ public final class GPTModel {
     public func forward(_ batch: SharedTrunkBatch) {
         let B = batch.B, T = batch.T
         batch.lengths.withUnsafeBufferPointer { prepare(B: B, T: T, lengths: $0.baseAddress!, packed: true) }
+        let segmentRanges = batch.segments.map { $0.map { $0.start..<$0.end } }
+        rows.cutBlocks(atSegments: segmentRanges)
         let C = config.channels, V = config.vocabSize
         let BT = B * T
         let p = parameters, lay = layout, a = acts
         let R = LMHead.chunkRows(V: V)
         packed = PackedRows(segments: batch.segments, positions: batch.positions, targets: batch.targets,
-                            chunks: batch.targets.chunks(chunkRows: R))
+                            chunks: batch.targets.chunks(chunkRows: R, segments: segmentRanges))
         a.tokens.update(from: batch.tokens, count: BT)
         a.targets.update(repeating: 0, count: BT)
         a.mask.update(repeating: 0, count: BT)

@@ -84,4 +84,18 @@ public struct RowLayout: Equatable, Sendable {
         }
         return RowLayout(tokens: tokens, positions: positions, segments: segments, targets: targets)
     }
+
+    /// Several sequences back to back in one row (packing): each is its own segment attending causally to
+    /// itself only, with positions from 0, scored like `single`; local sequence i is `sequences[i]`.
+    public static func packed(_ sequences: [TrainingSequence]) -> RowLayout {
+        var row = RowLayout(tokens: [], positions: [], segments: [], targets: [])
+        for (i, s) in sequences.enumerated() {
+            let one = RowLayout.single(s, sequence: i), offset = row.tokens.count
+            row.tokens += one.tokens
+            row.positions += one.positions
+            row.segments.append(Segment(start: offset, end: offset + one.count, parent: 0..<0))
+            row.targets += one.targets.map { var t = $0; t.row += offset; return t }
+        }
+        return row
+    }
 }

@@ -33,6 +33,40 @@ public enum SequenceScorer {
         return (sums, tokens)
     }
 
+    /// `score` with packing: sequences back to back in rows of at most the model's `maxRow` positions, each
+    /// attending to itself only (`RowLayout.packed`), the LM head only on scored rows; at most maxBatch rows
+    /// a forward. The same numbers as `score` within float32 rounding.
+    public static func scorePacked(_ model: GPTModel, _ sequences: [TrainingSequence], keepTokens: Bool = false)
+        -> (sums: [Double], tokens: [[Float]]) {
+        var sums: [Double] = [], tokens: [[Float]] = []
+        sums.reserveCapacity(sequences.count)
+        var start = 0
+        while start < sequences.count {
+            // As many sequences as fill maxBatch rows of maxRow positions.
+            var end = start, rows = 0, length = 0
+            while end < sequences.count {
+                let n = sequences[end].positions
+                if length + n > model.maxRow || rows == 0 {
+                    if rows == model.maxBatch { break }
+                    rows += 1
+                    length = 0
+                }
+                length += n
+                end += 1
+            }
+            let batch = SharedTrunkBatch(packing: sequences[start..<end], maxRow: model.maxRow)
+            model.forward(batch)
+            var perSlot = [[Float]](repeating: [], count: keepTokens ? end - start : 0)
+            if keepTokens {
+                for k in 0..<batch.targets.count { perSlot[batch.targets.slot[k]].append(model.targetLogProbs[k]) }
+            }
+            for i in 0..<(end - start) { sums.append(Double(model.sequenceLogProbs[i])) }
+            tokens += perSlot
+            start = end
+        }
+        return (sums, tokens)
+    }
+
     /// Summed log-probs (and, when `keepTokens`, per-token log-probs of the scored targets in order) of
     /// each pair's chosen and rejected sequences, each pair run as one shared-trunk row
     /// (`SharedTrunkBatch`; two rows when its shared row exceeds the model's `maxRow`), in batches of at

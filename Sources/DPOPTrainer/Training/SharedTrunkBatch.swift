@@ -57,4 +57,28 @@ public struct SharedTrunkBatch: Sendable {
         let layouts = sequences.map { RowLayout.single($0) }
         self.init(layouts, slots: layouts.indices.map { [$0] })
     }
+
+    /// `sequences` packed in order into rows of at most `maxRow` positions (a row takes the next sequence while
+    /// it fits), sequence i in slot i: no row pays for padding to another's length, only the last of each row's
+    /// positions to the longest row.
+    public init<Sequences: Collection>(packing sequences: Sequences, maxRow: Int) where Sequences.Element == TrainingSequence {
+        var layouts: [RowLayout] = [], slots: [[Int]] = []
+        var current: [TrainingSequence] = [], currentSlots: [Int] = [], length = 0
+        for (i, s) in sequences.enumerated() {
+            precondition(s.positions <= maxRow, "a sequence of \(s.positions) positions exceeds the row limit \(maxRow)")
+            if length + s.positions > maxRow, !current.isEmpty {
+                layouts.append(.packed(current))
+                slots.append(currentSlots)
+                current = []; currentSlots = []; length = 0
+            }
+            current.append(s)
+            currentSlots.append(i)
+            length += s.positions
+        }
+        if !current.isEmpty {
+            layouts.append(.packed(current))
+            slots.append(currentSlots)
+        }
+        self.init(layouts, slots: slots)
+    }
 }
