@@ -41,6 +41,31 @@ import Testing
         #expect(evalRows.contains { $0.deltaW != 0 })
     }
 
+    @Test func chesFromCHESBucketsIsCarriedIntoTheRecordsNotRecomputedDifferently() throws {
+        let pairs = try PreferenceTrainingTests.pairs(40, mix: "step:0.5,resample:0.5")
+        var config = PreferenceTrainingTests.runConfig(loss: PreferenceLossConfig(kind: .dpo, beta: 0.5), steps: 2)
+        config.buckets = ["low=0..0.5", "high=0.5..1"]
+        config.bucketBy = .ches
+        config.quantileBuckets = true
+        config.trainBucket = "high"
+        config.train.pairRecords = true
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pair-records-ches-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reference = try PreferenceTrainingTests.model(seed: 9)
+        _ = try PreferenceRun(config: config, pairs: pairs).run(outDirectory: dir, outputs: [], reference: reference)
+        let rows = try PairRecord.read(dir.appendingPathComponent("pairs.jsonl"))
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.bucket == "high" })
+        // The carried values are the reference's CHES of those very pairs.
+        let run = PreferenceRun(config: config, pairs: pairs)
+        var (train, eval) = try run.split()
+        _ = try PreferenceRun.assignBuckets(try config.statisticBuckets()!, reference: reference, train: &train, eval: &eval)
+        let high = eval.filter { $0.bucket == "high" }
+        let direct = CHESScorer.score(reference, high)
+        let evalRows = rows.filter { $0.split == "eval" }
+        #expect(evalRows.count == high.count)
+        for (r, c) in zip(evalRows, direct) { #expect(r.ches == c.ches && r.chesNormalised == c.normalised) }
+    }
+
     @Test func theSettingIsLeftOutOfTheConfigJSONAtItsDefault() throws {
         var config = PreferenceTrainConfig()
         #expect(!String(decoding: try JSONEncoder().encode(config), as: UTF8.self).contains("pairRecords"))

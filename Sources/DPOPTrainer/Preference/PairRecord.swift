@@ -57,10 +57,13 @@ public struct PairRecord: Codable, Equatable, Sendable {
         case deltaW = "delta_w", deltaL = "delta_l"
     }
 
-    /// The records of `pairs` (one split, in order): CHES under `reference`, final log-probs under `policy`;
-    /// the pairs carry their reference log-probs already.
+    /// The records of `pairs` (one split, in order): CHES under `reference` (computed only for pairs that do
+    /// not carry it from CHES bucketing), final log-probs under `policy`; the pairs carry their reference
+    /// log-probs already.
     public static func make(split: String, pairs: [PreparedPair], reference: GPTModel, policy: GPTModel) -> [PairRecord] {
-        let ches = CHESScorer.score(reference, pairs)
+        let missing = pairs.indices.filter { pairs[$0].ches == nil }
+        var ches = pairs.map { $0.ches ?? PairCHES(ches: 0, normalised: 0) }
+        for (k, c) in zip(missing, CHESScorer.score(reference, missing.map { pairs[$0] })) { ches[k] = c }
         let chosen = SequenceScorer.score(policy, pairs.map(\.chosen)).sums
         let rejected = SequenceScorer.score(policy, pairs.map(\.rejected)).sums
         return pairs.indices.map { i in

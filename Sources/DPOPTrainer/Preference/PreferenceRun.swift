@@ -248,8 +248,14 @@ extension PreferenceRun {
         let trainValues = train.indices.map { statistic.value(train[$0], ches: ches?[$0]) }
         let evalValues = eval.indices.map { statistic.value(eval[$0], ches: ches?[train.count + $0]) }
         let resolved = try buckets.resolve(training: trainValues)
-        for i in train.indices { train[i].bucket = resolved.bucket(for: trainValues[i]) }
-        for i in eval.indices { eval[i].bucket = resolved.bucket(for: evalValues[i]) }
+        for i in train.indices {
+            train[i].bucket = resolved.bucket(for: trainValues[i])
+            train[i].ches = ches?[i]
+        }
+        for i in eval.indices {
+            eval[i].bucket = resolved.bucket(for: evalValues[i])
+            eval[i].ches = ches?[train.count + i]
+        }
         log("buckets by \(statistic.rawValue)\(buckets.quantile ? " (quantiles of \(train.count) training pairs)" : ""): \(resolved)")
         return resolved
     }

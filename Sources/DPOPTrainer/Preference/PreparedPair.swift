@@ -22,6 +22,8 @@ public struct PreparedPair: Sendable {
     /// for losses that weigh it, 0 otherwise and always 0 for the shorter completion).
     public var referenceChosenTail: Double = 0
     public var referenceRejectedTail: Double = 0
+    /// CHES under the reference, once a stage has computed it (CHES buckets), so later ones (pair records) reuse it.
+    public var ches: PairCHES?
 
     /// The prompt's ids (for greedy decoding).
     public let promptTokens: [Int32]
