@@ -24,8 +24,9 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var lossOptions: LossOptions
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(help: "Add each pair's CHES score (ches, ches_normalised), under --reference or else --model.") var ches = false
-    @Flag(help: "Score each pair as one shared-trunk row (prompt + common completion prefix once), as `dpop train --share-trunk` trains.")
-    var shareTrunk = false
+    @Flag(inversion: .prefixedNo,
+          help: "Score each pair as one shared-trunk row (prompt + common completion prefix once), as `dpop train` trains; --no-share-trunk scores two sequences.")
+    var shareTrunk = PreferenceTrainConfig.Settings.shareTrunk.defaultValue
 
     /// Sequences per forward (the arena's rows): enough to keep the matrix products efficient.
     static let batch = 32
@@ -47,8 +48,9 @@ struct ScoreCommand: ParsableCommand {
         let context = min(policyFolder.config.contextLength, referenceFolder?.config.contextLength ?? .max)
         let (pairs, lines) = try PairsLoader.loadNumbered(path: data, maxContext: context, tokenizer: tokenizer)
         let batch = Self.batch
-        let policy = try policyFolder.load(maxBatch: batch)
-        let ref = try referenceFolder?.load(maxBatch: batch)
+        // Shared-trunk rows are up to twice the context long, as in training (`GPTModel.maxRow`).
+        let policy = try policyFolder.load(maxBatch: batch, maxRow: shareTrunk ? 2 * policyFolder.config.contextLength : nil)
+        let ref = try referenceFolder?.load(maxBatch: batch, maxRow: shareTrunk ? 2 * referenceFolder!.config.contextLength : nil)
         let scores = PairScorer.score(pairs: pairs, lines: lines, model: policy, reference: ref, loss: try lossOptions.config(),
                                       tokenizer: tokenizer, ches: ches, shareTrunk: shareTrunk)
         if json {

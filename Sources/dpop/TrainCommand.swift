@@ -54,7 +54,8 @@ struct TrainCommand: ParsableCommand {
     var entanglementPairs = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue
     @Flag(help: "Write pairs.jsonl into --out: every pair's edit distances, CHES under the reference, and Δw, Δl at the end.")
     var pairRecords = false
-    @Flag(help: "Run each pair as one shared-trunk row (prompt + common prefix once) in the step and the reference scoring.")
+    @Flag(inversion: .prefixedNo,
+          help: "Run each pair as one shared-trunk row (prompt + common prefix once) in the step, the reference scoring and the evaluation; --no-share-trunk keeps two sequences per pair.")
     var shareTrunk = PreferenceTrainConfig.Settings.shareTrunk.defaultValue
     @Option(help: "Share of pairs held out for evaluation.") var evalFraction = PreferenceRunConfig.Settings.evalFraction.defaultValue
     @Option(help: "Seed of initialisation, batch order, split and data.") var seed: UInt64 = 0

@@ -14,8 +14,8 @@ import Testing
     static let config = GPTConfig(vocabSize: 257, contextLength: 96, layers: 1, heads: 2, channels: 64)
 
     /// A small random model whose log-probs are far from uniform (GPT-2's init is nearly uniform).
-    static func model(batch: Int, seed: UInt64 = 11, lmHead: LMHeadMode? = nil) throws -> GPTModel {
-        let m = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength, lmHead: lmHead)
+    static func model(batch: Int, seed: UInt64 = 11, lmHead: LMHeadMode? = nil, maxRow: Int? = nil) throws -> GPTModel {
+        let m = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength, maxRow: maxRow, lmHead: lmHead)
         var rng = SplitMix64(seed: seed)
         for i in 0..<m.parameterCount { m.parameters[i] = Float(rng.nextNormal() * 0.1) }
         for slot in [m.layout.ln1w, m.layout.ln2w, m.layout.lnfw] {
@@ -116,27 +116,43 @@ import Testing
 
     /// Parameters after one preference step from policy = reference, with the reference's log-probs
     /// attached by a model whose arena differs from the policy's (one sequence at a time here; the
-    /// reference cache's model, `dpop train --reference` and `dpop score` each have their own).
-    static func parametersAfterOneStep(_ loss: PreferenceLossConfig) throws -> (parameters: [Float], records: [EvalRecord]) {
-        let reference = try Self.model(batch: 1)
+    /// reference cache's model, `dpop train --reference` and `dpop score` each have their own). With
+    /// `shareTrunk`, the step, the reference and the evaluation use shared-trunk rows (the smallest arena
+    /// that holds them, a pair's two rows, for the reference).
+    static func parametersAfterOneStep(_ loss: PreferenceLossConfig, shareTrunk: Bool) throws -> (parameters: [Float], records: [EvalRecord]) {
+        let maxRow = shareTrunk ? 2 * Self.config.contextLength : nil
+        let reference = try Self.model(batch: shareTrunk ? 2 : 1, maxRow: maxRow)
         var train = try Self.shortPairs + PreferenceTrainingTests.pairs(12, mix: "step:0.5,resample:0.5").map { PreparedPair($0, buckets: nil) }
         var eval = try Self.shortPairs + PreferenceTrainingTests.pairs(6, mix: "step", seed: 9).map { PreparedPair($0, buckets: nil) }
-        SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
-        SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
-        let config = PreferenceTrainConfig(steps: 1, batch: 24, lr: 1e-2, warmupSteps: 0, evalEvery: 1, seed: 4, taskEvalPairs: 0)
-        let policy = try GPTModel(config: Self.config, maxBatch: 2 * config.batch, maxSequence: Self.config.contextLength)
+        if shareTrunk {
+            SequenceScorer.attachReferenceShared(reference, to: &train, tails: false)
+            SequenceScorer.attachReferenceShared(reference, to: &eval, tails: false, keepTokens: true)
+        } else {
+            SequenceScorer.attachReference(reference, to: &train, keepTokens: false)
+            SequenceScorer.attachReference(reference, to: &eval, keepTokens: true)
+        }
+        let config = PreferenceTrainConfig(steps: 1, batch: 24, lr: 1e-2, warmupSteps: 0, evalEvery: 1, seed: 4, taskEvalPairs: 0,
+                                           shareTrunk: shareTrunk)
+        let policy = try GPTModel(config: Self.config, maxBatch: 2 * config.batch, maxSequence: Self.config.contextLength, maxRow: maxRow)
         policy.copyParameters(from: reference)
-        let evaluator = PreferenceEvaluator(pairs: eval, loss: loss, bucketNames: [], answerCheck: nil, taskPairs: 0)
+        let evaluator = PreferenceEvaluator(pairs: eval, loss: loss, bucketNames: [], answerCheck: nil, taskPairs: 0, shareTrunk: shareTrunk)
         let records = try PreferenceTrainer(policy: policy, loss: loss, config: config).train(train, evaluator: evaluator)
         return (Array(UnsafeBufferPointer(start: policy.parameters, count: policy.parameterCount)), records)
     }
 
     @Test(arguments: [0.001, 50], DPOPPlacement.allCases)
     func aDPOPStepFromTheReferenceIsExactlyADPOStep(lambda: Double, placement: DPOPPlacement) throws {
-        let dpo = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpo, beta: 0.1))
-        let dpop = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: lambda, placement: placement))
+        for shareTrunk in [true, false] {
+            try Self.expectDPOPStepFromTheReferenceIsADPOStep(lambda: lambda, placement: placement, shareTrunk: shareTrunk)
+        }
+    }
+
+    static func expectDPOPStepFromTheReferenceIsADPOStep(lambda: Double, placement: DPOPPlacement, shareTrunk: Bool) throws {
+        let dpo = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpo, beta: 0.1), shareTrunk: shareTrunk)
+        let dpop = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: lambda, placement: placement),
+                                                   shareTrunk: shareTrunk)
         let differing = zip(dpo.parameters, dpop.parameters).filter { $0.bitPattern != $1.bitPattern }.count
-        #expect(differing == 0, "\(differing) of \(dpo.parameters.count) parameters differ after one step")
+        #expect(differing == 0, "\(differing) of \(dpo.parameters.count) parameters differ after one step (shareTrunk \(shareTrunk))")
         let initial = try Self.model(batch: 1)
         #expect(zip(dpo.parameters, UnsafeBufferPointer(start: initial.parameters, count: initial.parameterCount))
             .contains { $0 != $1 }, "the step must move the parameters")
@@ -145,9 +161,10 @@ import Testing
     /// At step 0 the policy is the reference: Δw = Δl = 0 on every pair, so no reward is positive, no
     /// chosen log-prob fell, and every pair's DPOP loss is softplus(0) = log 2; the mean is compared
     /// bitwise with the mean the loss computes (a sum of n copies of log 2, divided by n).
-    @Test(arguments: DPOPPlacement.allCases)
-    func stepZeroMetricsAreExact(placement: DPOPPlacement) throws {
-        let (_, records) = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: 50, placement: placement))
+    @Test(arguments: DPOPPlacement.allCases, [true, false])
+    func stepZeroMetricsAreExact(placement: DPOPPlacement, shareTrunk: Bool) throws {
+        let (_, records) = try Self.parametersAfterOneStep(PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: 50, placement: placement),
+                                                           shareTrunk: shareTrunk)
         let zero = records[0]
         #expect(zero.step == 0)
         for (name, m) in [("all", zero.eval)] + zero.buckets.map({ ($0.key, $0.value) }) {

@@ -270,18 +270,75 @@ struct SharedTrunkTests {
         }
     }
 
-    /// `train.share_trunk` is off by default and left out of the config JSON then, so cell ids do not change.
-    @Test func shareTrunkIsLeftOutOfTheConfigJSONAtItsDefault() throws {
+    /// `train.share_trunk` is on by default and always in the config JSON: a configuration without it ran the
+    /// two-sequence path, decodes as such, and so hashes to another cell id than a shared-trunk cell.
+    @Test func shareTrunkIsOnByDefaultAndAlwaysInTheConfigJSON() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        #expect(PreferenceTrainConfig().shareTrunk == false)
-        let plain = String(decoding: try encoder.encode(PreferenceTrainConfig()), as: UTF8.self)
-        #expect(!plain.contains("shareTrunk"))
-        let on = PreferenceTrainConfig(shareTrunk: true)
-        let data = try encoder.encode(on)
-        #expect(String(decoding: data, as: UTF8.self).contains("\"shareTrunk\":true"))
-        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: data) == on)
-        #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: Data(plain.utf8)) == PreferenceTrainConfig())
+        #expect(PreferenceTrainConfig().shareTrunk == true)
+        for share in [true, false] {
+            let config = PreferenceTrainConfig(shareTrunk: share)
+            let data = try encoder.encode(config)
+            #expect(String(decoding: data, as: UTF8.self).contains("\"shareTrunk\":\(share)"))
+            #expect(try JSONDecoder().decode(PreferenceTrainConfig.self, from: data) == config)
+        }
+        var legacy = try JSONSerialization.jsonObject(with: try encoder.encode(PreferenceTrainConfig())) as! [String: Any]
+        legacy["shareTrunk"] = nil
+        let old = try JSONDecoder().decode(PreferenceTrainConfig.self, from: try JSONSerialization.data(withJSONObject: legacy))
+        #expect(old.shareTrunk == false)
+        #expect(old == PreferenceTrainConfig(shareTrunk: false))
+    }
+
+    /// The evaluation on shared-trunk rows, each side's reference scored in its own layout, gives the
+    /// separate rows' metrics within float32 rounding: log-probs, rewards, the squeezing signals (read
+    /// from the trunk's and the chosen tail's logit rows) and the displacement profile. At step 0 (policy
+    /// = reference) Δw is exactly 0 on both, so DPOP's penalty stays off.
+    @Test func aSharedTrunkEvaluationEqualsASeparateEvaluation() throws {
+        let pairs = try ArithTask.generate(ArithTaskConfig(count: 10, corruption: ArithCorruptionMix(only: .step), seed: 9))
+            .map { PreparedPair($0, buckets: nil) }
+        let loss = PreferenceLossConfig(kind: .dpop, beta: 0.1, lambda: 50)
+        let reference = try Self.model(rows: 2 * pairs.count, maxRow: 2 * Self.config.contextLength)
+        let policy = try Self.model(rows: 2 * pairs.count, maxRow: 2 * Self.config.contextLength)
+        var rng = SplitMix64(seed: 3)
+        for i in 0..<policy.parameterCount { policy.parameters[i] += Float(rng.nextNormal() * 0.01) }
+        func evaluate(_ share: Bool, _ model: GPTModel) throws -> PreferenceMetrics {
+            var prepared = pairs
+            if share {
+                SequenceScorer.attachReferenceShared(reference, to: &prepared, tails: false, keepTokens: true)
+            } else {
+                SequenceScorer.attachReference(reference, to: &prepared, keepTokens: true)
+            }
+            let evaluator = PreferenceEvaluator(pairs: prepared, loss: loss, bucketNames: [], answerCheck: nil, taskPairs: 0,
+                                                profileRadius: 3, shareTrunk: share)
+            return evaluator.evaluate(model, step: 0, trainLoss: nil, elapsed: 0, withTask: false).eval
+        }
+        let atReference = (separate: try evaluate(false, reference), shared: try evaluate(true, reference))
+        #expect(atReference.separate.logpsChosenDelta == 0 && atReference.shared.logpsChosenDelta == 0)
+        #expect(atReference.shared.loss == atReference.separate.loss)
+        let separate = try evaluate(false, policy), shared = try evaluate(true, policy)
+        func close(_ a: Double?, _ b: Double?, _ what: String, within bound: Double = 1e-5) {
+            guard let a, let b else { Issue.record("\(what) missing"); return }
+            #expect(abs(a - b) <= bound * max(1, abs(a)), "\(what): \(a) vs \(b)")
+        }
+        // Sums of a few hundred nats carry 1e-6 relative rounding, so a difference of two (Δ) carries 1e-6 of
+        // the sums' size in nats, a reward β times that, and DPOP's loss up to β(1 + λ) times that.
+        let nats = max(abs(separate.logpsChosen), abs(separate.logpsRejected))
+        #expect(nats > 50, "sums of \(nats) nats test too little")
+        #expect(separate.logpsChosenDelta != 0)
+        close(separate.logpsChosen, shared.logpsChosen, "logps/chosen", within: 1e-6)
+        close(separate.logpsRejected, shared.logpsRejected, "logps/rejected", within: 1e-6)
+        #expect(abs(separate.logpsChosenDelta - shared.logpsChosenDelta) <= 2e-6 * nats, "Δw")
+        #expect(abs(separate.logpsRejectedDelta - shared.logpsRejectedDelta) <= 2e-6 * nats, "Δl")
+        #expect(abs(separate.rewardsMargins - shared.rewardsMargins) <= 0.1 * 4e-6 * nats, "reward margin")
+        #expect(abs(separate.loss - shared.loss) <= 0.1 * 51 * 4e-6 * nats, "loss: \(separate.loss) vs \(shared.loss)")
+        close(separate.squeezeArgmaxProbability, shared.squeezeArgmaxProbability, "argmax probability")
+        close(separate.squeezeEntropy, shared.squeezeEntropy, "entropy")
+        let a = try #require(separate.displacementProfile), b = try #require(shared.displacementProfile)
+        #expect(a.chosenCounts == b.chosenCounts && a.rejectedCounts == b.rejectedCounts && a.chosenCounts.contains { $0 > 0 })
+        for k in a.chosen.indices {
+            close(a.chosen[k] ?? 0, b.chosen[k] ?? 0, "profile Δw at \(a.offsets[k])")
+            close(a.rejected[k] ?? 0, b.rejected[k] ?? 0, "profile Δl at \(a.offsets[k])")
+        }
     }
 }
 

@@ -187,7 +187,7 @@ public enum TrainingBenchmark {
         let s = try Setup(c)
         var pairs = s.pairs.pairs
         SequenceScorer.attachReference(s.model, to: &pairs, keepTokens: false)
-        let trainer = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch))
+        let trainer = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: false))
         var step = 0
         let times = try s.time(c) {
             step += 1
@@ -207,7 +207,7 @@ public enum TrainingBenchmark {
         SequenceScorer.attachReference(s.model, to: &separatePairs, keepTokens: false)
         SequenceScorer.attachReferenceShared(sharedModel, to: &sharedPairs, tails: loss.weighsTails)
         if loss.weighsTails { SequenceScorer.attachReferenceTails(s.model, to: &separatePairs) }
-        let separate = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch))
+        let separate = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: false))
         let shared = PreferenceTrainer(policy: sharedModel, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: true))
         var separateTimes: [Double] = [], sharedTimes: [Double] = []
         func timed(_ body: () throws -> Void) rethrows -> Double {

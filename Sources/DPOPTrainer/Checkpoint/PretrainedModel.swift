@@ -26,9 +26,9 @@ public struct PretrainedModel: Sendable {
     }
 
     /// A model sized for `maxBatch` rows of up to `maxSequence` positions (at most the context), holding the weights.
-    public func load(maxBatch: Int, maxSequence: Int? = nil) throws -> GPTModel {
+    public func load(maxBatch: Int, maxSequence: Int? = nil, maxRow: Int? = nil) throws -> GPTModel {
         let model = try GPTModel(config: config, maxBatch: maxBatch,
-                                 maxSequence: min(maxSequence ?? config.contextLength, config.contextLength))
+                                 maxSequence: min(maxSequence ?? config.contextLength, config.contextLength), maxRow: maxRow)
         try GPT2Checkpoint.load(into: model, from: directory)
         return model
     }

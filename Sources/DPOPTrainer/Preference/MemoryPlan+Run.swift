@@ -15,7 +15,7 @@ extension MemoryPlan {
                               batchDefault: sftRows ? SFTConfig.Settings.batch.defaultValue : 2 * PreferenceTrainConfig.Settings.batch.defaultValue,
                               optimizer: true)
         // Shared-trunk rows (`train.share_trunk`) are up to twice the context long.
-        let policy = model(config.model, maxBatch: max(policyRows, 2), maxSequence: config.train.shareTrunk ? 2 * T : T,
+        let policy = model(config.model, maxBatch: max(policyRows, 2), maxSequence: config.train.shareTrunk ? (product(2, T) ?? Int.max) : T,
                            batchSetting: PreferenceTrainConfig.Settings.batch.key,
                            batchDefault: 2 * PreferenceTrainConfig.Settings.batch.defaultValue, optimizer: true)
         var parts = zip(reference.parts, policy.parts).map { r, p in

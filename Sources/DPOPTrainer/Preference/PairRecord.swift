@@ -60,12 +60,20 @@ public struct PairRecord: Codable, Equatable, Sendable {
     /// The records of `pairs` (one split, in order): CHES under `reference` (computed only for pairs that do
     /// not carry it from CHES bucketing), final log-probs under `policy`; the pairs carry their reference
     /// log-probs already.
-    public static func make(split: String, pairs: [PreparedPair], reference: GPTModel, policy: GPTModel) -> [PairRecord] {
+    public static func make(split: String, pairs: [PreparedPair], reference: GPTModel, policy: GPTModel,
+                            shareTrunk: Bool = false) -> [PairRecord] {
         let missing = pairs.indices.filter { pairs[$0].ches == nil }
         var ches = pairs.map { $0.ches ?? PairCHES(ches: 0, normalised: 0) }
         for (k, c) in zip(missing, CHESScorer.score(reference, missing.map { pairs[$0] })) { ches[k] = c }
-        let chosen = SequenceScorer.score(policy, pairs.map(\.chosen)).sums
-        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected)).sums
+        // The layout the pairs' reference log-probs and the evaluation used, so Δw, Δl match the eval record.
+        let chosen: [Double], rejected: [Double]
+        if shareTrunk {
+            let s = SequenceScorer.scorePairs(policy, pairs.map { (chosen: $0.chosen, rejected: $0.rejected) })
+            (chosen, rejected) = (s.chosen.sums, s.rejected.sums)
+        } else {
+            chosen = SequenceScorer.score(policy, pairs.map(\.chosen)).sums
+            rejected = SequenceScorer.score(policy, pairs.map(\.rejected)).sums
+        }
         return pairs.indices.map { i in
             let p = pairs[i]
             return PairRecord(split: split, index: i, bucket: p.bucket, editDistance: p.editDistance,

@@ -17,6 +17,10 @@ public struct PreferenceEvaluator {
     public let profileRadius: Int
     /// The first this many pairs get their gradient entanglement measured (0: none).
     public let entanglementPairs: Int
+    /// Whether the policy's log-probs (and the squeezing signals) come from shared-trunk rows
+    /// (`train.share_trunk`); the pairs' reference log-probs must then come from the same layout
+    /// (`SequenceScorer.attachReferenceShared`), so that policy = reference gives Δ = 0 exactly.
+    public let shareTrunk: Bool
     /// Told how long each evaluation's greedy decoding and gradient entanglement took.
     public var log: (String) -> Void = { _ in }
 
@@ -24,7 +28,8 @@ public struct PreferenceEvaluator {
                 answerCheck: ((PreferencePair, String) -> Bool?)?, taskPairs: Int = 64,
                 tokenizer: any Tokenizer = ByteTokenizer(),
                 profileRadius: Int = PreferenceTrainConfig.Settings.profileRadius.defaultValue,
-                entanglementPairs: Int = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue) {
+                entanglementPairs: Int = PreferenceTrainConfig.Settings.entanglementPairs.defaultValue,
+                shareTrunk: Bool = false) {
         self.pairs = pairs
         self.loss = loss
         self.bucketNames = bucketNames
@@ -33,6 +38,7 @@ public struct PreferenceEvaluator {
         self.tokenizer = tokenizer
         self.profileRadius = profileRadius
         self.entanglementPairs = entanglementPairs
+        self.shareTrunk = shareTrunk
     }
 
     /// Metrics of `policy`; greedy decoding for `task/accuracy` (with its 95% Wilson interval) only
@@ -44,11 +50,28 @@ public struct PreferenceEvaluator {
         // The squeezing signals read the logits of the chosen rows' forward, so they cost no extra forward.
         let chosenRows = pairs.map(\.chosen)
         var squeeze = [SqueezeStatistics](repeating: SqueezeStatistics(argmaxProbability: 0, entropy: 0), count: pairs.count)
-        let chosen = SequenceScorer.score(policy, chosenRows, keepTokens: true) { i, row, T in
-            squeeze[i] = SqueezeStatistics(policy, row: row, T: T, sequence: chosenRows[i])
-        }
         let profiled = profileRadius > 0
-        let rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails || profiled)
+        let chosen: (sums: [Double], tokens: [[Float]]), rejected: (sums: [Double], tokens: [[Float]])
+        if shareTrunk {
+            // The rows that predict a chosen token are the trunk's and the chosen tail's: the same positions,
+            // hence the same squeezing signals, as the separate chosen row's.
+            var argmax = [Double](repeating: 0, count: pairs.count), entropy = argmax, count = argmax
+            (chosen, rejected) = SequenceScorer.scorePairs(policy, pairs.map { (chosen: $0.chosen, rejected: $0.rejected) },
+                                                           keepTokens: true) { i, row in
+                let (p, h) = SqueezeStatistics.argmaxProbabilityAndEntropy(policy.logits(row: row), V: policy.config.vocabSize)
+                argmax[i] += p
+                entropy[i] += h
+                count[i] += 1
+            }
+            for i in pairs.indices {
+                squeeze[i] = SqueezeStatistics(argmaxProbability: argmax[i] / max(1, count[i]), entropy: entropy[i] / max(1, count[i]))
+            }
+        } else {
+            chosen = SequenceScorer.score(policy, chosenRows, keepTokens: true) { i, row, T in
+                squeeze[i] = SqueezeStatistics(policy, row: row, T: T, sequence: chosenRows[i])
+            }
+            rejected = SequenceScorer.score(policy, pairs.map(\.rejected), keepTokens: loss.weighsTails || profiled)
+        }
         // Gradient entanglement on a fixed sample, the first pairs (the eval split's order is fixed by its seed).
         var cosines: [Double?] = Array(repeating: nil, count: pairs.count)
         var sampled: [Double]?

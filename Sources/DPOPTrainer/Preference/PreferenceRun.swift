@@ -179,14 +179,16 @@ public final class PreferenceRun {
                                   maxRow: config.train.shareTrunk ? 2 * config.model.contextLength : nil)
         policy.copyParameters(from: reference)
         if config.train.shareTrunk {
-            // The step runs shared-trunk rows: the training pairs' reference log-probs must come from the same
-            // layout and row limit (a cache holds the separate path's), so the policy, still equal to the
-            // reference, scores them. Evaluation keeps the separate path on both sides.
+            // The step and the evaluation run shared-trunk rows: the pairs' reference log-probs must come from the
+            // same layout and row limit (a cache holds the separate path's), so the policy, still equal to the
+            // reference, scores them (the eval pairs with their per-token log-probs, for the profile).
             SequenceScorer.attachReferenceShared(policy, to: &train, tails: config.loss.weighsTails)
+            SequenceScorer.attachReferenceShared(policy, to: &eval, tails: config.loss.weighsTails, keepTokens: true)
         }
         var evaluator = PreferenceEvaluator(pairs: eval, loss: config.loss, bucketNames: bucketNames,
                                             answerCheck: answerCheck, taskPairs: config.train.taskEvalPairs, tokenizer: tokenizer,
-                                            profileRadius: config.train.profileRadius, entanglementPairs: config.train.entanglementPairs)
+                                            profileRadius: config.train.profileRadius, entanglementPairs: config.train.entanglementPairs,
+                                            shareTrunk: config.train.shareTrunk)
         evaluator.log = log
         var metricsFile: FileWrite.Appender?
         if let outDirectory {
@@ -209,8 +211,8 @@ public final class PreferenceRun {
         try metricsFile?.close()
         if let outDirectory, config.train.pairRecords {
             let started = Date()
-            let rows = PairRecord.make(split: "train", pairs: train, reference: reference, policy: policy)
-                + PairRecord.make(split: "eval", pairs: eval, reference: reference, policy: policy)
+            let rows = PairRecord.make(split: "train", pairs: train, reference: reference, policy: policy, shareTrunk: config.train.shareTrunk)
+                + PairRecord.make(split: "eval", pairs: eval, reference: reference, policy: policy, shareTrunk: config.train.shareTrunk)
             try PairRecord.write(rows, to: outDirectory.appendingPathComponent("pairs.jsonl"))
             log(String(format: "pairs.jsonl: %d pair records (CHES and final log-probs) in %.1f s", rows.count, Date().timeIntervalSince(started)))
         }

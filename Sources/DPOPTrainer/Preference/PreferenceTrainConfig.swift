@@ -17,8 +17,8 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
     public var entanglementPairs: Int
     /// Whether the run writes `pairs.jsonl`: every pair's statistics and Δw, Δl at the end.
     public var pairRecords: Bool
-    /// Whether the step and the training pairs' reference log-probs run each pair as one shared-trunk row
-    /// (`SharedTrunkBatch`) instead of two sequences; the same numbers within float32 rounding, less work.
+    /// Whether the step, the reference log-probs and the evaluation's log-probs run each pair as one shared-trunk
+    /// row (`SharedTrunkBatch`) instead of two sequences; the same numbers within float32 rounding, less work.
     public var shareTrunk: Bool
 
     /// The preference stage's settings as a spec names them (`train.*`), with their defaults and ranges.
@@ -39,8 +39,10 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         public static let entanglementPairs = Setting<Int>("train.entanglement_pairs", default: 0, .closed(0, 1e9))
         /// Off by default: CHES and the final log-probs of every pair cost two forward passes over the data.
         public static let pairRecords = Setting<Bool>("train.pair_records", default: false)
-        /// Off by default until the shipped experiments are re-run with it (their numbers would move by float rounding).
-        public static let shareTrunk = Setting<Bool>("train.share_trunk", default: false)
+        /// On by default; `false` keeps the two-sequence path (the reference the shared one is tested against).
+        public static let shareTrunk = Setting<Bool>("train.share_trunk", default: true)
+        /// What a configuration written before `train.share_trunk` existed ran: the two-sequence path.
+        public static let legacyShareTrunk = false
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
@@ -72,9 +74,10 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         case steps, batch, lr, warmupSteps, decay, evalEvery, seed, adamw, taskEvalPairs, profileRadius, entanglementPairs, pairRecords, shareTrunk
     }
 
-    /// Encodes every field, except that the settings added later (`profileRadius`, `entanglementPairs`,
-    /// `pairRecords`, `shareTrunk`) are left out at their defaults, so configurations written before them, and the cell ids hashed
-    /// from them, stay the same.
+    /// Encodes every field, except that the diagnostics' settings added later (`profileRadius`, `entanglementPairs`,
+    /// `pairRecords`) are left out at their defaults, so configurations written before them, and the cell ids hashed
+    /// from them, stay the same. `shareTrunk` is always written: it changes the floats a cell computes, and a
+    /// configuration without it ran the two-sequence path, so a cell id hashed before it existed must not match.
     public func encode(to encoder: Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(steps, forKey: .steps)
@@ -89,10 +92,11 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
         if profileRadius != Settings.profileRadius.defaultValue { try c.encode(profileRadius, forKey: .profileRadius) }
         if entanglementPairs != Settings.entanglementPairs.defaultValue { try c.encode(entanglementPairs, forKey: .entanglementPairs) }
         if pairRecords != Settings.pairRecords.defaultValue { try c.encode(pairRecords, forKey: .pairRecords) }
-        if shareTrunk != Settings.shareTrunk.defaultValue { try c.encode(shareTrunk, forKey: .shareTrunk) }
+        try c.encode(shareTrunk, forKey: .shareTrunk)
     }
 
-    /// Decodes a configuration; the diagnostics' settings may be missing and then take their defaults.
+    /// Decodes a configuration; the diagnostics' settings may be missing and then take their defaults, and a
+    /// missing `shareTrunk` means the two-sequence path that configuration ran (`Settings.legacyShareTrunk`).
     public init(from decoder: Swift.Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(steps: try c.decode(Int.self, forKey: .steps), batch: try c.decode(Int.self, forKey: .batch),
@@ -103,7 +107,7 @@ public struct PreferenceTrainConfig: Codable, Equatable, Sendable {
                   profileRadius: try c.decodeIfPresent(Int.self, forKey: .profileRadius) ?? Settings.profileRadius.defaultValue,
                   entanglementPairs: try c.decodeIfPresent(Int.self, forKey: .entanglementPairs) ?? Settings.entanglementPairs.defaultValue,
                   pairRecords: try c.decodeIfPresent(Bool.self, forKey: .pairRecords) ?? Settings.pairRecords.defaultValue,
-                  shareTrunk: try c.decodeIfPresent(Bool.self, forKey: .shareTrunk) ?? Settings.shareTrunk.defaultValue)
+                  shareTrunk: try c.decodeIfPresent(Bool.self, forKey: .shareTrunk) ?? Settings.legacyShareTrunk)
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.

@@ -70,9 +70,11 @@ public enum SequenceScorer {
     /// Summed log-probs (and, when `keepTokens`, per-token log-probs of the scored targets in order) of
     /// each pair's chosen and rejected sequences, each pair run as one shared-trunk row
     /// (`SharedTrunkBatch`; two rows when its shared row exceeds the model's `maxRow`), in batches of at
-    /// most maxBatch rows. A row's numbers depend on its own pair only, so the cut is free.
+    /// most maxBatch rows. A row's numbers depend on its own pair only, so the cut is free. `onChosenRow(i, row)`,
+    /// when given, runs right after each forward for every logit row (b·T + t) that predicts a token of pair i's
+    /// chosen sequence, in that sequence's order (its `logits(row:)` are then readable).
     public static func scorePairs(_ model: GPTModel, _ pairs: [(chosen: TrainingSequence, rejected: TrainingSequence)],
-                                  keepTokens: Bool = false)
+                                  keepTokens: Bool = false, onChosenRow: ((Int, Int) -> Void)? = nil)
         -> (chosen: (sums: [Double], tokens: [[Float]]), rejected: (sums: [Double], tokens: [[Float]])) {
         precondition(model.maxBatch >= 2, "shared-trunk scoring needs an arena of 2 rows (a pair may take two)")
         var chosen: (sums: [Double], tokens: [[Float]]) = ([], []), rejected: (sums: [Double], tokens: [[Float]]) = ([], [])
@@ -82,6 +84,11 @@ public enum SequenceScorer {
             let slice = pairs[start..<min(pairs.count, start + perBatch)]
             let batch = SharedTrunkBatch(pairs: slice, maxSequence: model.maxRow)
             model.forward(batch)
+            if let onChosenRow {
+                for k in 0..<batch.targets.count where batch.targets.slot[k] % 2 == 0 {
+                    onChosenRow(start + batch.targets.slot[k] / 2, batch.targets.row[k])
+                }
+            }
             var tokens = [[Float]](repeating: [], count: keepTokens ? 2 * slice.count : 0)
             if keepTokens {
                 for k in 0..<batch.targets.count { tokens[batch.targets.slot[k]].append(model.targetLogProbs[k]) }
@@ -101,12 +108,17 @@ public enum SequenceScorer {
 
     /// Fills every pair's reference log-probs scored as shared-trunk rows (`train.share_trunk`: the step's
     /// layout, so that policy = reference gives Δ = 0 exactly at step 0), and for LD-DPO its tails.
-    public static func attachReferenceShared(_ model: GPTModel, to pairs: inout [PreparedPair], tails: Bool) {
-        let scored = scorePairs(model, pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, keepTokens: tails)
+    /// With `keepTokens`, also both completions' per-token log-probs (the displacement profile's reference).
+    public static func attachReferenceShared(_ model: GPTModel, to pairs: inout [PreparedPair], tails: Bool, keepTokens: Bool = false) {
+        let scored = scorePairs(model, pairs.map { (chosen: $0.chosen, rejected: $0.rejected) }, keepTokens: tails || keepTokens)
         let shared = pairs.map(\.sharedLength)
         for i in pairs.indices {
             pairs[i].referenceChosen = scored.chosen.sums[i]
             pairs[i].referenceRejected = scored.rejected.sums[i]
+            if keepTokens {
+                pairs[i].referenceChosenTokens = scored.chosen.tokens[i]
+                pairs[i].referenceRejectedTokens = scored.rejected.tokens[i]
+            }
         }
         if tails {
             let c = Self.tails(scored.chosen.tokens, from: shared), r = Self.tails(scored.rejected.tokens, from: shared)
