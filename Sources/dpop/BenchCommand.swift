@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "β for preference losses.") var beta = PreferenceLossConfig.Settings.beta.defaultValue
     @Option(name: .customLong("lambda"), help: "λ for dpop.") var lambdaValue = PreferenceLossConfig.Settings.lambda.defaultValue
     @Flag(help: "Time scoring (forward only, no backward) instead of a training step.") var score = false
-    @Flag(help: "With --score: time padded rows and packed rows (several sequences a row, each attending to itself) alternately, and their ratio.")
+    @Flag(help: "With --score or --loss sft: time padded rows and packed rows (several sequences a row, each attending to itself) alternately, and their ratio.")
     var pack = false
     @Flag(help: "Also measure cblas_sgemm GFLOP/s on a 1024² product.") var sgemm = false
     @Flag(help: "Time greedy decoding instead: --batch prompts of --prompt-length bytes, up to --completion-length new tokens, with the KV cache and by full forwards.")
@@ -100,7 +100,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         _ = try benchmarkConfig()
         let loss = try lossConfig()
-        if pack && !score { throw ValidationError("--pack times scoring: give --score") }
+        if pack && !(score || (loss == nil && !decode)) { throw ValidationError("--pack times scoring or SFT steps: give --score or --loss sft") }
         if shareTrunk && (loss == nil || score || decode) {
             throw ValidationError("--share-trunk times a preference step: give --loss dpo, dpop, … (not sft, --score or --decode)")
         }
@@ -150,11 +150,12 @@ struct BenchCommand: ParsableCommand {
             return
         }
         if pack {
-            let r = try TrainingBenchmark.runScoringPacked(c)
-            print(String(format: "scoring, padded rows (%d positions): %.2f ms median, %.0f tokens/s", r.padded_positions,
+            let r = score ? try TrainingBenchmark.runScoringPacked(c) : try TrainingBenchmark.runSFTPacked(c)
+            let what = score ? "scoring" : "sft step"
+            print(String(format: "%@, padded rows (%d positions): %.2f ms median, %.0f tokens/s", what, r.padded_positions,
                          r.padded.sec_per_step_median * 1000, r.padded.tokens_per_s))
-            print(String(format: "scoring, packed rows (%d rows, %d positions): %.2f ms median, %.0f tokens/s; packed / padded speed %.2fx",
-                         r.packed_rows, r.packed_positions, r.packed.sec_per_step_median * 1000, r.packed.tokens_per_s, r.speedup))
+            print(String(format: "%@, packed rows (%d rows, %d positions): %.2f ms median, %.0f tokens/s; packed / padded speed %.2fx",
+                         what, r.packed_rows, r.packed_positions, r.packed.sec_per_step_median * 1000, r.packed.tokens_per_s, r.speedup))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]

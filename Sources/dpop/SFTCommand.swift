@@ -27,6 +27,8 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "AdamW weight decay.") var weightDecay = SFTConfig.Settings.weightDecay.defaultValue
     @Option(help: "Seed for initialisation (without --model) and batch order.") var seed: UInt64 = 0
     @Option(help: "Print the loss every N steps.") var logEvery: Int = 10
+    @Flag(help: "Pack each step's sequences back to back into rows of up to the context (each attends to itself): no padding to the longest.")
+    var pack = SFTConfig.Settings.pack.defaultValue
     @OptionGroup var model: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
@@ -42,7 +44,7 @@ struct SFTCommand: ParsableCommand {
             throw ValidationError("--decay must be cosine or constant, got '\(decay)'")
         }
         let config = SFTConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule, seed: seed,
-                               adamw: AdamWConfig(weightDecay: weightDecay))
+                               adamw: AdamWConfig(weightDecay: weightDecay), pack: pack)
         try Self.flags.validating {
             try modelConfig.validate()
             try config.validate()
@@ -64,10 +66,11 @@ struct SFTCommand: ParsableCommand {
         let sft = try sftConfig(config)
         let corpus = try SFTCorpus.load(path: data, contextLength: config.contextLength, tokenizer: start?.tokenizer ?? ByteTokenizer())
         let gpt: GPTModel
+        let maxRow = pack ? 2 * config.contextLength : nil  // packed rows hold sequences back to back up to twice the context
         if let start {
-            gpt = try start.load(maxBatch: batch)
+            gpt = try start.load(maxBatch: batch, maxRow: maxRow)
         } else {
-            gpt = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength)
+            gpt = try GPTModel(config: config, maxBatch: batch, maxSequence: config.contextLength, maxRow: maxRow)
             gpt.initializeGPT2(seed: seed)
         }
         print("sft: \(corpus.sequences.count) sequences (\(corpus.textLines) text lines, \(corpus.pairLines) pairs), \(gpt.parameterCount) parameters")

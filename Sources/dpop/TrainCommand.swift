@@ -34,6 +34,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SFT AdamW weight decay.") var sftWeightDecay = SFTConfig.Settings.weightDecay.defaultValue
     @Option(help: "Fresh arith problems the reference learns from (with --task arith), instead of the training split's chosen answers; those whose prompt is an eval prompt are left out.")
     var sftProblems: Int?
+    @Flag(help: "Pack each SFT step's sequences back to back into rows of up to the context (sft.pack).")
+    var sftPack = SFTConfig.Settings.pack.defaultValue
     @Option(help: "Reuse this reference checkpoint instead of training one (without --model, its shape and tokenizer are the run's).")
     var reference: String?
 
@@ -120,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         let config = PreferenceRunConfig(
             model: start?.config ?? model.flagConfig,
             sft: SFTConfig(steps: sftSteps, batch: sftBatch, lr: sftLr, warmupSteps: sftWarmup, decay: sftSchedule, seed: referenceSeed,
-                           adamw: AdamWConfig(weightDecay: sftWeightDecay), problems: sftProblems),
+                           adamw: AdamWConfig(weightDecay: sftWeightDecay), problems: sftProblems, pack: sftPack),
             train: PreferenceTrainConfig(steps: steps, batch: batch, lr: lr, warmupSteps: warmup, decay: schedule,
                                          evalEvery: evalEvery, seed: seed, adamw: AdamWConfig(weightDecay: weightDecay),
                                          taskEvalPairs: taskEvalPairs, profileRadius: profileRadius,

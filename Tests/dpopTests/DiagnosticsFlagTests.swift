@@ -10,10 +10,23 @@ import Testing
         #expect(CommandLineHarness.parse(["train", "--task", "arith", "--pair-records", "--out", "/tmp/x"]).exitCode == nil)
     }
 
-    @Test func packTimesScoringOnly() {
-        let refused = CommandLineHarness.parse(["bench", "--pack"])
-        #expect(refused.exitCode == 64 && refused.message.contains("--pack times scoring: give --score"))
+    @Test func packTimesScoringOrSFTSteps() {
+        for args in [["bench", "--pack", "--loss", "dpo"], ["bench", "--pack", "--decode"]] {
+            let refused = CommandLineHarness.parse(args)
+            #expect(refused.exitCode == 64 && refused.message.contains("--pack times scoring or SFT steps"), "\(args)")
+        }
         #expect(CommandLineHarness.parse(["bench", "--score", "--pack"]).exitCode == nil)
+        #expect(CommandLineHarness.parse(["bench", "--loss", "sft", "--pack"]).exitCode == nil)
+    }
+
+    /// `--no-share-trunk` reaches the run's configuration; sharing is the default.
+    @Test func shareTrunkIsTheDefaultAndNoShareTrunkTurnsItOff() throws {
+        let on = try TrainCommand.parse(["--task", "arith"])
+        #expect(try on.runConfig(start: nil).train.shareTrunk == true)
+        let off = try TrainCommand.parse(["--task", "arith", "--no-share-trunk"])
+        #expect(try off.runConfig(start: nil).train.shareTrunk == false)
+        let packed = try TrainCommand.parse(["--task", "arith", "--sft-pack"])
+        #expect(try packed.runConfig(start: nil).sft.pack == true && on.runConfig(start: nil).sft.pack == false)
     }
 
     @Test func predictorsRefusesANegativeResampleCount() {

@@ -243,7 +243,8 @@ struct CellBuilder {
                             warmupSteps: int("sft.warmup"),
                             decay: LearningRateSchedule.Decay(rawValue: string("sft.decay")) ?? SFTConfig.Settings.decay.defaultValue, seed: referenceSeed,
                             adamw: AdamWConfig(weightDecay: Float(double("sft.weight_decay"))),
-                            problems: value(key("sft.problems"))?.value.intValue)
+                            problems: value(key("sft.problems"))?.value.intValue,
+                            pack: value(key(SFTConfig.Settings.pack.key))?.value.boolValue ?? SFTConfig.Settings.pack.defaultValue)
         let train = PreferenceTrainConfig(steps: int("train.steps"), batch: int("train.batch"), lr: Float(double("train.lr")),
                                           warmupSteps: int("train.warmup"),
                                           decay: LearningRateSchedule.Decay(rawValue: string("train.decay")) ?? PreferenceTrainConfig.Settings.decay.defaultValue,

@@ -119,6 +119,7 @@ struct SpecKey: Sendable {
             SpecKey("sft.seed", .seed, nil),
             // No default: without it the reference learns the training split's chosen answers.
             SpecKey(SFT.problems.key, .integer(SFT.problems), nil, arithOnly: true),
+            SpecKey(SFT.pack.key, .flag, .bool(SFT.pack.defaultValue)),
             SpecKey(Train.steps),
             SpecKey(Train.lr),
             SpecKey(Train.batch),

@@ -241,7 +241,7 @@ public enum TrainingBenchmark {
 
     /// Scoring of the batch's chosen and rejected sequences as padded rows and as packed rows
     /// (`SequenceScorer.scorePacked`), alternating in one run on two identical models.
-    public static func runScoringPacked(_ c: BenchmarkConfig) throws -> PackedScoringBenchmarkResult {
+    public static func runScoringPacked(_ c: BenchmarkConfig) throws -> PackedBenchmarkResult {
         let s = try Setup(c)
         let packedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
         packedModel.copyParameters(from: s.model)
@@ -263,10 +263,52 @@ public enum TrainingBenchmark {
         let r1 = result(loss: "score", times: paddedTimes, model: s.model, config: c, pairs: s.pairs, forwardOnly: true)
         let r2 = result(loss: "score-packed", times: packedTimes, model: packedModel, config: c, pairs: s.pairs, forwardOnly: true)
         let batch = SharedTrunkBatch(packing: sequences, maxRow: packedModel.maxRow)
-        return PackedScoringBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
+        return PackedBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
                                             packed_rows: batch.B,
                                             padded_positions: sequences.count * (sequences.map(\.positions).max() ?? 0),
                                             packed_positions: sequences.reduce(0) { $0 + $1.positions })
+    }
+
+    /// SFT steps on the batch's chosen and rejected sequences as padded rows (`SequenceBatch`) and packed into
+    /// rows of up to twice the context (`SFTTrainer.packedStep`, as `sft.pack` trains), alternating in one run on two
+    /// identical models.
+    public static func runSFTPacked(_ c: BenchmarkConfig) throws -> PackedBenchmarkResult {
+        let s = try Setup(c)
+        let packedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
+        packedModel.copyParameters(from: s.model)
+        let paddedOptimizer = AdamW(layout: s.model.layout), packedOptimizer = AdamW(layout: packedModel.layout)
+        let sequences = s.sequences
+        var batch = SequenceBatch(maxBatch: s.rows, maxSequence: s.T)
+        batch.fill(sequences)
+        var paddedTimes: [Double] = [], packedTimes: [Double] = []
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        for i in 0..<(c.warmup + c.steps) {
+            let a = timed {
+                batch.forward(s.model)
+                s.model.zeroGradients()
+                s.model.backwardMeanCrossEntropy()
+                paddedOptimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
+            }
+            let b = try timed {
+                _ = try SFTTrainer.packedStep(packedModel, sequences)
+                packedOptimizer.update(parameters: packedModel.parameters, gradients: packedModel.gradients, lr: 3e-4)
+            }
+            if i >= c.warmup {
+                paddedTimes.append(a)
+                packedTimes.append(b)
+            }
+        }
+        let r1 = result(loss: "sft", times: paddedTimes, model: s.model, config: c, pairs: s.pairs)
+        let r2 = result(loss: "sft-packed", times: packedTimes, model: packedModel, config: c, pairs: s.pairs)
+        let packed = SharedTrunkBatch(packing: sequences, maxRow: packedModel.maxRow)
+        return PackedBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
+                                     packed_rows: packed.B,
+                                     padded_positions: sequences.count * (sequences.map(\.positions).max() ?? 0),
+                                     packed_positions: sequences.reduce(0) { $0 + $1.positions })
     }
 
     /// Assembles the result record from per-step times; tokens are `pairs`' (random pairs: `c.tokensPerStep`).

@@ -84,10 +84,12 @@ public final class PreferenceRun {
         // the batches actually run (min(batch, sequences)).
         let rows = max(1, min(config.sft.batch, train.count))
         let reference: GPTModel
+        // Packed SFT rows (`sft.pack`) hold sequences back to back up to twice the context.
+        let maxRow = config.sft.pack ? 2 * config.model.contextLength : nil
         if let start {
-            reference = try start.load(maxBatch: rows)
+            reference = try start.load(maxBatch: rows, maxRow: maxRow)
         } else {
-            reference = try GPTModel(config: config.model, maxBatch: rows, maxSequence: config.model.contextLength)
+            reference = try GPTModel(config: config.model, maxBatch: rows, maxSequence: config.model.contextLength, maxRow: maxRow)
             reference.initializeGPT2(seed: config.sft.seed)
         }
         let trainer = SFTTrainer(model: reference, config: config.sft)

@@ -12,6 +12,13 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     /// Fresh built-in arith problems the reference learns from instead of the training split's chosen
     /// answers (`sft.problems`); nil, and absent from the JSON, for the split.
     public var problems: Int?
+    /// True when each step's sequences are packed back to back into rows (`sft.pack`); nil, and absent from
+    /// the JSON (so from the reference cache key), for one padded row per sequence.
+    public var packing: Bool?
+    /// Whether each step packs its sequences into rows of up to the model's `maxRow` (twice the context in a
+    /// run; `SharedTrunkBatch(packing:)`):
+    /// the same loss and gradients within float32 rounding, no row padded to another's length.
+    public var pack: Bool { packing == true }
 
     /// The SFT stage's settings as a spec names them (`sft.*`), with their defaults and ranges.
     public enum Settings {
@@ -24,12 +31,15 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         public static let weightDecay = Setting<Float>("sft.weight_decay", default: 0.1, .closed(0, 100))
         /// Fresh arith problems for the SFT stage; its default is what `--sft-problems` shows, the spec has none.
         public static let problems = Setting<Int>("sft.problems", default: 40000, .closed(1, 1e8))
+        /// Off by default: the shipped references were trained on padded rows, and packing moves their floats.
+        public static let pack = Setting<Bool>("sft.pack", default: false)
     }
 
     public init(steps: Int = Settings.steps.defaultValue, batch: Int = Settings.batch.defaultValue,
                 lr: Float = Settings.lr.defaultValue, warmupSteps: Int = Settings.warmup.defaultValue,
                 decay: LearningRateSchedule.Decay = Settings.decay.defaultValue, seed: UInt64 = 0,
-                adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue), problems: Int? = nil) {
+                adamw: AdamWConfig = AdamWConfig(weightDecay: Settings.weightDecay.defaultValue), problems: Int? = nil,
+                pack: Bool = Settings.pack.defaultValue) {
         self.steps = steps
         self.batch = batch
         self.lr = lr
@@ -38,6 +48,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         self.seed = seed
         self.adamw = adamw
         self.problems = problems
+        packing = pack ? true : nil
     }
 
     /// Throws `DPOPError.invalidSetting` naming the first setting out of range.

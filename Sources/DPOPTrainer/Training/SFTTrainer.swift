@@ -44,12 +44,17 @@ public final class SFTTrainer {
             let start = DispatchTime.now().uptimeNanoseconds
             rows.removeAll(keepingCapacity: true)
             for _ in 0..<rowsPerStep { rows.append(sequences[sampler.next()]) }
-            batch.fill(rows)
-            batch.forward(model)
-            let loss = model.meanCrossEntropy
-            guard loss.isFinite else { throw DPOPError.nonFinite(stage: "sft", step: step, what: "loss", value: Double(loss)) }
-            model.zeroGradients()
-            model.backwardMeanCrossEntropy()
+            let loss: Float
+            if config.pack {
+                loss = try Self.packedStep(model, rows, step: step)
+            } else {
+                batch.fill(rows)
+                batch.forward(model)
+                loss = model.meanCrossEntropy
+                guard loss.isFinite else { throw DPOPError.nonFinite(stage: "sft", step: step, what: "loss", value: Double(loss)) }
+                model.zeroGradients()
+                model.backwardMeanCrossEntropy()
+            }
             let lr = schedule.rate(at: step)
             let norm = optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
             losses.append(loss)
@@ -57,6 +62,27 @@ public final class SFTTrainer {
             report(SFTStepReport(step: step, loss: loss, gradNorm: norm, lr: lr, seconds: seconds))
         }
         return losses
+    }
+}
+
+extension SFTTrainer {
+    /// Forward and backward of the mean cross-entropy over every completion token of `sequences`, packed back
+    /// to back into rows of up to the model's `maxRow` (`SharedTrunkBatch(packing:)`, each attending to itself);
+    /// leaves the gradients in the model and returns the loss. The padded step's loss and gradients within
+    /// float32 rounding (the sum runs per sequence, then over sequences, in another order).
+    public static func packedStep(_ model: GPTModel, _ sequences: [TrainingSequence], step: Int = 0) throws -> Float {
+        let batch = SharedTrunkBatch(packing: sequences, maxRow: model.maxRow)
+        precondition(batch.B <= model.maxBatch, "\(batch.B) packed rows exceed the arena's \(model.maxBatch)")
+        model.forward(batch)
+        let slots = batch.targets.slotCount, count = batch.targets.count
+        var total = 0.0
+        for i in 0..<slots { total -= Double(model.sequenceLogProbs[i]) }
+        let loss = count > 0 ? Float(total / Double(count)) : 0
+        guard loss.isFinite else { throw DPOPError.nonFinite(stage: "sft", step: step, what: "loss", value: Double(loss)) }
+        model.zeroGradients()
+        let d = [Float](repeating: count > 0 ? -1 / Float(count) : 0, count: slots)
+        d.withUnsafeBufferPointer { model.backward(dSequenceLogProbs: $0.baseAddress!) }
+        return loss
     }
 }
 

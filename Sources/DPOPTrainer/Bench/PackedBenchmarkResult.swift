@@ -1,5 +1,6 @@
-/// `dpop bench --score --pack`: scoring the same sequences as padded rows and as packed rows.
-public struct PackedScoringBenchmarkResult: Codable, Sendable {
+/// `dpop bench --score --pack` and `dpop bench --loss sft --pack`: scoring, or SFT steps, on the same sequences as
+/// padded rows and as packed rows.
+public struct PackedBenchmarkResult: Codable, Sendable {
     /// One sequence per row, padded to the longest of the batch (`SequenceBatch`).
     public var padded: BenchmarkResult
     /// Sequences back to back in rows of up to twice the context (`SharedTrunkBatch(packing:)`).
