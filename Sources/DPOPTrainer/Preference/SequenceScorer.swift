@@ -46,7 +46,7 @@ public enum SequenceScorer {
             var end = start, rows = 0, length = 0
             while end < sequences.count {
                 let n = sequences[end].positions
-                if length + n > model.maxRow || rows == 0 {
+                if rows == 0 || SharedTrunkBatch.startsRow(length: length, adding: n, maxRow: model.maxRow) {
                     if rows == model.maxBatch { break }
                     rows += 1
                     length = 0

@@ -52,6 +52,12 @@ public struct SharedTrunkBatch: Sendable {
         self.init(layouts, slots: slots)
     }
 
+    /// Whether a sequence of `positions` starts a new packed row after a row of `length` positions: the one
+    /// greedy rule of `init(packing:)`, shared with callers that size their batches by it.
+    public static func startsRow(length: Int, adding positions: Int, maxRow: Int) -> Bool {
+        length + positions > maxRow
+    }
+
     /// Sequence i alone in row i, slot i: the plain batch's rows with the packed path's kernels.
     public init<Sequences: Collection>(sequences: Sequences) where Sequences.Element == TrainingSequence {
         let layouts = sequences.map { RowLayout.single($0) }
@@ -66,7 +72,7 @@ public struct SharedTrunkBatch: Sendable {
         var current: [TrainingSequence] = [], currentSlots: [Int] = [], length = 0
         for (i, s) in sequences.enumerated() {
             precondition(s.positions <= maxRow, "a sequence of \(s.positions) positions exceeds the row limit \(maxRow)")
-            if length + s.positions > maxRow, !current.isEmpty {
+            if Self.startsRow(length: length, adding: s.positions, maxRow: maxRow), !current.isEmpty {
                 layouts.append(.packed(current))
                 slots.append(currentSlots)
                 current = []; currentSlots = []; length = 0
