@@ -24,12 +24,13 @@ import Testing
 
     /// Two seeds of `dpo` where Δw falls with CHES (plus noise) and edit distance is noise, and one `dpop`
     /// cell without pairs.jsonl.
-    static func folder() throws -> (ExperimentResults, URL) {
+    /// `reversedIDs`: the same cells under ids that sort seed 1 before seed 0.
+    static func folder(reversedIDs: Bool = false) throws -> (ExperimentResults, URL) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("predictors-\(UUID().uuidString)")
         var rng = SplitMix64(seed: 7)
         var runs: [RunResult] = []
         for seed in 0..<2 {
-            let id = "dpo\(seed)"
+            let id = reversedIDs ? "dpo\(1 - seed)" : "dpo\(seed)"
             let rows = (0..<60).map { i -> PairRecord in
                 let ches = Double(rng.next() % 1000) / 100
                 let noise = Double(rng.next() % 100) / 100
@@ -64,8 +65,12 @@ import Testing
         // ρ is rank-based: the normalised CHES (a positive multiple) ranks the same.
         #expect(a.rows.first { $0.statistic == .chesNormalised }!.rho == ches.rho)
         #expect(a.notes.contains { $0.contains("1 completed cells have no pairs.jsonl") })
-        // Seeded: the same options give the same intervals.
+        // Seeded: the same options give the same intervals, whatever order the runs (their cell ids) come in.
         #expect(try PredictorAnalysis.build(results, options: options).rows == a.rows)
+        let (renamed, renamedRoot) = try Self.folder(reversedIDs: true)
+        defer { try? FileManager.default.removeItem(at: renamedRoot) }
+        #expect(renamed.runs.map { $0.values["seed"] } != results.runs.map { $0.values["seed"] })
+        #expect(try PredictorAnalysis.build(renamed, options: options).rows == a.rows)
         let md = try PredictorTableRenderer.render(a, format: .md)
         #expect(md.contains("| dpo | ches | 120 | 2 |"))
         let csv = try PredictorTableRenderer.render(a, format: .csv)

@@ -55,7 +55,15 @@ public struct PredictorAnalysis: Sendable {
         var notes: [String] = []
         var groups: [[String: String]: [[PairRecord]]] = [:]
         var missing: [String] = []
-        for run in results.runs where run.status == .completed {
+        // Seeds in their grid order, not the runs' (cell-id) order: the bootstrap draws follow the seeds, so a
+        // change of cell ids alone (a new config key) must not move the intervals.
+        let seedOrder = results.axisOrder.first { $0.name == "seed" }?.values ?? []
+        let completed = results.runs.filter { $0.status == .completed }.enumerated().sorted { a, b in
+            let x = seedOrder.firstIndex(of: a.element.values["seed"] ?? "") ?? seedOrder.count
+            let y = seedOrder.firstIndex(of: b.element.values["seed"] ?? "") ?? seedOrder.count
+            return (x, a.offset) < (y, b.offset)
+        }.map(\.element)
+        for run in completed {
             let file = URL(fileURLWithPath: results.root).appendingPathComponent("runs/\(run.id)/pairs.jsonl")
             guard FileManager.default.fileExists(atPath: file.path) else { missing.append(run.id); continue }
             let records: [PairRecord]
