@@ -12,4 +12,14 @@ public struct PackedBenchmarkResult: Codable, Sendable {
     /// Positions the padded rows compute (2·batch × the longest) and the packed rows (their real lengths).
     public var padded_positions: Int
     public var packed_positions: Int
+
+    /// The two sides' results on `sequences`, with the row and position counts of packing them into rows of `maxRow`.
+    init(padded: BenchmarkResult, packed: BenchmarkResult, sequences: [TrainingSequence], maxRow: Int) {
+        self.padded = padded
+        self.packed = packed
+        speedup = padded.sec_per_step_median / packed.sec_per_step_median
+        packed_rows = SharedTrunkBatch(packing: sequences, maxRow: maxRow).B
+        padded_positions = sequences.count * (sequences.map(\.positions).max() ?? 0)
+        packed_positions = sequences.reduce(0) { $0 + $1.positions }
+    }
 }

@@ -150,6 +150,24 @@ public enum TrainingBenchmark {
             }
             return times
         }
+
+        /// Seconds of each timed round of `a` then `b`, run alternately so both see the same machine load.
+        func alternate(_ c: BenchmarkConfig, _ a: () throws -> Void, _ b: () throws -> Void) rethrows -> (a: [Double], b: [Double]) {
+            var timesA: [Double] = [], timesB: [Double] = []
+            func timed(_ body: () throws -> Void) rethrows -> Double {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+            for i in 0..<(c.warmup + c.steps) {
+                let x = try timed(a), y = try timed(b)
+                if i >= c.warmup {
+                    timesA.append(x)
+                    timesB.append(y)
+                }
+            }
+            return (timesA, timesB)
+        }
     }
 
     /// Median-timed SFT steps (forward, backward, clip, AdamW) with loss on the completion tokens: of the
@@ -209,20 +227,11 @@ public enum TrainingBenchmark {
         if loss.weighsTails { SequenceScorer.attachReferenceTails(s.model, to: &separatePairs) }
         let separate = PreferenceTrainer(policy: s.model, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: false))
         let shared = PreferenceTrainer(policy: sharedModel, loss: loss, config: PreferenceTrainConfig(batch: c.batch, shareTrunk: true))
-        var separateTimes: [Double] = [], sharedTimes: [Double] = []
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
-        for i in 0..<(c.warmup + c.steps) {
-            let a = try timed { _ = try separate.step(separatePairs, lr: 3e-4, stepNumber: i + 1) }
-            let b = try timed { _ = try shared.step(sharedPairs, lr: 3e-4, stepNumber: i + 1) }
-            if i >= c.warmup {
-                separateTimes.append(a)
-                sharedTimes.append(b)
-            }
-        }
+        var step = 0
+        let (separateTimes, sharedTimes) = try s.alternate(c, {
+            step += 1
+            _ = try separate.step(separatePairs, lr: 3e-4, stepNumber: step)
+        }, { _ = try shared.step(sharedPairs, lr: 3e-4, stepNumber: step) })
         let r1 = result(loss: loss.kind.rawValue, times: separateTimes, model: s.model, config: c, pairs: s.pairs)
         let r2 = result(loss: loss.kind.rawValue, times: sharedTimes, model: sharedModel, config: c, pairs: s.pairs)
         return SharedTrunkBenchmarkResult(separate: r1, shared: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
@@ -246,27 +255,11 @@ public enum TrainingBenchmark {
         let packedModel = try GPTModel(config: c.model, maxBatch: s.rows, maxSequence: s.T, maxRow: 2 * s.T)
         packedModel.copyParameters(from: s.model)
         let sequences = s.sequences
-        var paddedTimes: [Double] = [], packedTimes: [Double] = []
-        func timed(_ body: () -> Void) -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
-        for i in 0..<(c.warmup + c.steps) {
-            let a = timed { _ = SequenceScorer.score(s.model, sequences) }
-            let b = timed { _ = SequenceScorer.scorePacked(packedModel, sequences) }
-            if i >= c.warmup {
-                paddedTimes.append(a)
-                packedTimes.append(b)
-            }
-        }
+        let (paddedTimes, packedTimes) = s.alternate(c, { _ = SequenceScorer.score(s.model, sequences) },
+                                                     { _ = SequenceScorer.scorePacked(packedModel, sequences) })
         let r1 = result(loss: "score", times: paddedTimes, model: s.model, config: c, pairs: s.pairs, forwardOnly: true)
         let r2 = result(loss: "score-packed", times: packedTimes, model: packedModel, config: c, pairs: s.pairs, forwardOnly: true)
-        let batch = SharedTrunkBatch(packing: sequences, maxRow: packedModel.maxRow)
-        return PackedBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
-                                            packed_rows: batch.B,
-                                            padded_positions: sequences.count * (sequences.map(\.positions).max() ?? 0),
-                                            packed_positions: sequences.reduce(0) { $0 + $1.positions })
+        return PackedBenchmarkResult(padded: r1, packed: r2, sequences: sequences, maxRow: packedModel.maxRow)
     }
 
     /// SFT steps on the batch's chosen and rejected sequences as padded rows (`SequenceBatch`) and packed into
@@ -280,35 +273,18 @@ public enum TrainingBenchmark {
         let sequences = s.sequences
         var batch = SequenceBatch(maxBatch: s.rows, maxSequence: s.T)
         batch.fill(sequences)
-        var paddedTimes: [Double] = [], packedTimes: [Double] = []
-        func timed(_ body: () throws -> Void) rethrows -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
-        for i in 0..<(c.warmup + c.steps) {
-            let a = timed {
-                batch.forward(s.model)
-                s.model.zeroGradients()
-                s.model.backwardMeanCrossEntropy()
-                paddedOptimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
-            }
-            let b = try timed {
-                _ = try SFTTrainer.packedStep(packedModel, sequences)
-                packedOptimizer.update(parameters: packedModel.parameters, gradients: packedModel.gradients, lr: 3e-4)
-            }
-            if i >= c.warmup {
-                paddedTimes.append(a)
-                packedTimes.append(b)
-            }
-        }
+        let (paddedTimes, packedTimes) = try s.alternate(c, {
+            batch.forward(s.model)
+            s.model.zeroGradients()
+            s.model.backwardMeanCrossEntropy()
+            paddedOptimizer.update(parameters: s.model.parameters, gradients: s.model.gradients, lr: 3e-4)
+        }, {
+            _ = try SFTTrainer.packedStep(packedModel, sequences)
+            packedOptimizer.update(parameters: packedModel.parameters, gradients: packedModel.gradients, lr: 3e-4)
+        })
         let r1 = result(loss: "sft", times: paddedTimes, model: s.model, config: c, pairs: s.pairs)
         let r2 = result(loss: "sft-packed", times: packedTimes, model: packedModel, config: c, pairs: s.pairs)
-        let packed = SharedTrunkBatch(packing: sequences, maxRow: packedModel.maxRow)
-        return PackedBenchmarkResult(padded: r1, packed: r2, speedup: r1.sec_per_step_median / r2.sec_per_step_median,
-                                     packed_rows: packed.B,
-                                     padded_positions: sequences.count * (sequences.map(\.positions).max() ?? 0),
-                                     packed_positions: sequences.reduce(0) { $0 + $1.positions })
+        return PackedBenchmarkResult(padded: r1, packed: r2, sequences: sequences, maxRow: packedModel.maxRow)
     }
 
     /// Assembles the result record from per-step times; tokens are `pairs`' (random pairs: `c.tokensPerStep`).

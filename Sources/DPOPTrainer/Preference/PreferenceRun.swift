@@ -103,27 +103,9 @@ public final class PreferenceRun {
         return reference
     }
 
-    /// Runs both stages and returns the eval records; writes `metrics.jsonl` and `outputs` into
-    /// `outDirectory` when given. A `reference` given replaces the SFT stage.
-    @discardableResult
-    public func run(outDirectory: URL? = nil, outputs: Outputs = [.summary, .checkpoints], reference given: GPTModel? = nil) throws -> [EvalRecord] {
-        try config.validate(pairs: pairs.count, sftStage: given == nil)
-        let buckets = try config.editDistanceBuckets()
-        let statisticBuckets = try config.statisticBuckets()
-        var (train, eval) = try split()
-        guard !train.isEmpty, !eval.isEmpty else {
-            throw DPOPError.usage("the split left \(train.count) training and \(eval.count) eval pairs; use more pairs or another eval fraction")
-        }
-        log("data: \(train.count) train / \(eval.count) eval pairs")
-
-        let reference: GPTModel
-        if let given {
-            reference = given
-        } else {
-            log("stage 1: SFT reference (\(config.sft.steps) steps)")
-            reference = try trainReference()
-        }
-        // Reference log-probs once, before the loop; the reference never runs inside it.
+    /// Fills the pairs' reference log-probs as separate sequences score them: from `referenceScores` (the cache)
+    /// when they cover the pairs, else scored now; and LD-DPO's tails.
+    private func attachSeparateReference(_ reference: GPTModel, train: inout [PreparedPair], eval: inout [PreparedPair]) {
         if let scores = referenceScores, scores.chosen.count == pairs.count {
             var index: [PreferencePair: Int] = [:]
             for (i, p) in pairs.enumerated() { index[p] = i }
@@ -147,6 +129,31 @@ public final class PreferenceRun {
             SequenceScorer.attachReferenceTails(reference, to: &train)
             SequenceScorer.attachReferenceTails(reference, to: &eval)
         }
+    }
+
+    /// Runs both stages and returns the eval records; writes `metrics.jsonl` and `outputs` into
+    /// `outDirectory` when given. A `reference` given replaces the SFT stage.
+    @discardableResult
+    public func run(outDirectory: URL? = nil, outputs: Outputs = [.summary, .checkpoints], reference given: GPTModel? = nil) throws -> [EvalRecord] {
+        try config.validate(pairs: pairs.count, sftStage: given == nil)
+        let buckets = try config.editDistanceBuckets()
+        let statisticBuckets = try config.statisticBuckets()
+        var (train, eval) = try split()
+        guard !train.isEmpty, !eval.isEmpty else {
+            throw DPOPError.usage("the split left \(train.count) training and \(eval.count) eval pairs; use more pairs or another eval fraction")
+        }
+        log("data: \(train.count) train / \(eval.count) eval pairs")
+
+        let reference: GPTModel
+        if let given {
+            reference = given
+        } else {
+            log("stage 1: SFT reference (\(config.sft.steps) steps)")
+            reference = try trainReference()
+        }
+        // Reference log-probs once, before the loop; the reference never runs inside it. Shared-trunk runs score
+        // them later in their own layout, after the bucket filter (below), so the separate path's are not needed.
+        if !config.train.shareTrunk { attachSeparateReference(reference, train: &train, eval: &eval) }
 
         var bucketNames = buckets?.buckets.map(\.name) ?? statisticBuckets?.buckets.map(\.name) ?? []
         var resolved: StatisticBuckets.Resolved?
